@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("salons/<slug:slug>/", views.SalonDetailView.as_view(), name="salon_detail"),
+    path("salons/<slug:slug>/settings/", views.SalonSettingsView.as_view(), name="salon_settings"),
+]

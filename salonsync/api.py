@@ -1,0 +1,60 @@
+"""REST API plumbing: one error shape for every failure, {"error": {"code", "message"}}."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, dict):
+        parts = []
+        for key, value in detail.items():
+            text = _flatten(value)
+            parts.append(text if key == "non_field_errors" else f"{key}: {text}")
+        return "; ".join(parts)
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def error_response(code: str, message: str, http_status: int, **extra) -> Response:
+    body = {"error": {"code": code, "message": message, **extra}}
+    return Response(body, status=http_status)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: let Django's 500 handling log it
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    extra = {}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
+        extra["fields"] = detail
+    code = _CODES.get(response.status_code, "error")
+    if response.status_code == status.HTTP_400_BAD_REQUEST and not extra:
+        code = "invalid"
+    response.data = {"error": {"code": code, "message": _flatten(detail), **extra}}
+    return response

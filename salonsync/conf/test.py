@@ -1,0 +1,52 @@
+"""pytest: the base profile with test-friendly pieces.
+
+Real services where the machine has them: when DATABASE_URL / REDIS_URL are unset, PostgreSQL and
+Redis on their standard local ports are used if reachable (SALONSYNC_TEST_AUTODETECT=0 turns this
+off, giving SQLite and in-process tasks). The test run's header says what was used.
+"""
+
+import socket
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, DATABASES, FERNET_KEYS, REDIS_URL
+from .env import env
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+_autodetect = env.bool("SALONSYNC_TEST_AUTODETECT", default=True)
+if _autodetect and not env.str("DATABASE_URL", default="") and _reachable("127.0.0.1", 5432):
+    DATABASES = {"default": env.db_url_config("postgres://postgres@127.0.0.1:5432/salonsync")}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if _autodetect and not REDIS_URL and _reachable("127.0.0.1", 6379):
+    REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, flushed by the tests
+# Threads of the live server and the in-process worker must not keep connections open, or the
+# test database cannot be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "salonsync-test",
+        }
+    }
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Request-level tests run tasks in-process; tests marked "integration" switch a real worker on.
+CELERY_TASK_ALWAYS_EAGER = True
+
+SECRET_KEY = "test-secret-key-" + "x" * 40
+FERNET_KEYS = FERNET_KEYS or ["test-fernet-key-one"]
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Serve static files from the app directories without collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

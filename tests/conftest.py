@@ -1,0 +1,76 @@
+"""Shared fixtures. The header of every run says which database and broker were used.
+
+A test that needs a service the machine lacks is skipped with the reason, unless
+SALONSYNC_REQUIRE_SERVICES=1 (set by .ci/run), which turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests.factories import make_member, make_salon
+
+REQUIRE_SERVICES = os.environ.get("SALONSYNC_REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    where = db["ENGINE"].rsplit(".", 1)[-1]
+    if where != "sqlite3":
+        where += f" at {db.get('HOST') or 'socket'}:{db.get('PORT') or ''}/{db.get('NAME')}"
+    broker = settings.REDIS_URL or "none (Celery tasks run in-process)"
+    return [f"salonsync database: {where}", f"salonsync broker: {broker}"]
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (or, in CI, fail) a test whose service is missing."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def salon(db):
+    return make_salon("Alpha Hair", "alpha")
+
+
+@pytest.fixture
+def other_salon(db):
+    return make_salon("Beta Beauty", "beta")
+
+
+@pytest.fixture
+def owner(salon):
+    return make_member(salon, "olivia", "owner")
+
+
+@pytest.fixture
+def manager(salon):
+    return make_member(salon, "max", "manager")
+
+
+@pytest.fixture
+def viewer(salon):
+    return make_member(salon, "vera", "viewer")
+
+
+@pytest.fixture
+def chromium_path():
+    need(shutil.which(CHROMIUM) is not None, f"Debian's chromium is not installed at {CHROMIUM}")
+    return CHROMIUM

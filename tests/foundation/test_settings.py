@@ -1,0 +1,98 @@
+"""Production settings refuse to start without their secrets and pass check --deploy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LONG_SECRET = "k3J#9vQ!x2Lm$8pRt7&Wz4Yb6Nc1Hd5Fg0Sa^Ue(Io)Ky_Xw+Vq=Tr*Ms%Ln@Bj"
+
+
+def manage(*args, **env_overrides):
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FERNET", "DATABASE"))
+    }
+    env.pop("SANDBOX_ENABLED", None)
+    env.update(DJANGO_SETTINGS_MODULE="salonsync.settings", **env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "env, missing",
+    [
+        ({}, "DJANGO_SECRET_KEY and FERNET_KEYS must be set"),
+        ({"DJANGO_SECRET_KEY": LONG_SECRET}, "FERNET_KEYS must be set"),
+        ({"FERNET_KEYS": "abc"}, "DJANGO_SECRET_KEY must be set"),
+    ],
+)
+def test_production_refuses_to_start_without_secrets(env, missing):
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert LONG_SECRET not in result.stderr
+
+
+def test_production_refuses_sandbox():
+    result = manage("check", DJANGO_SECRET_KEY=LONG_SECRET, FERNET_KEYS="k1", SANDBOX_ENABLED="1")
+    assert result.returncode != 0
+    assert "SANDBOX_ENABLED must not be set in production" in result.stderr
+
+
+def test_production_passes_check_deploy():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=LONG_SECRET,
+        FERNET_KEYS="k1,k2",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_starts_without_secrets():
+    result = manage("check", DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+def test_defaults_are_sqlite_and_eager():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, DJANGO_DEBUG="true", REDIS_URL="")
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://"]
+
+
+def test_database_and_redis_urls_select_postgres_and_redis():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER,"
+        " s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
+    )
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DJANGO_DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "False",
+        "redis://127.0.0.1:6379/3",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
