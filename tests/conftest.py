@@ -36,6 +36,27 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def close_other_sessions() -> None:
+    """Threads (live server, in-process worker) keep PostgreSQL sessions open after they finish;
+    drop them so the test database can be dropped at the end of the run."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_stray_sessions_at_end(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        close_other_sessions()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     from django.core.cache import cache

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import need
+from tests.conftest import close_other_sessions, need
 
 
 @pytest.fixture
@@ -24,3 +24,4 @@ def celery_worker_on_redis(transactional_db):
             yield worker
     finally:
         app.conf.task_always_eager = True
+        close_other_sessions()
