@@ -50,8 +50,9 @@ def close_other_sessions() -> None:
         )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _drop_stray_sessions_at_end(django_db_setup, django_db_blocker):
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's own set-up, plus dropping stray sessions before the database goes."""
     yield
     with django_db_blocker.unblock():
         close_other_sessions()
