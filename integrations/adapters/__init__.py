@@ -1,0 +1,1 @@
+"""Platform adapter layer: one interface (base.PlatformAdapter), one module per platform."""

@@ -1,0 +1,53 @@
+"""The platforms SalonSync knows. Adding one is adding its module and one line here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import AdapterConfig, PlatformAdapter
+from .errors import ConfigurationError
+
+PLATFORMS: dict[str, str] = {
+    "vagaro": "integrations.adapters.vagaro.VagaroAdapter",
+    "mindbody": "integrations.adapters.mindbody.MindbodyAdapter",
+    "phorest": "integrations.adapters.phorest.PhorestAdapter",
+}
+
+_extra: dict[str, type[PlatformAdapter]] = {}
+
+
+def register(adapter_class: type[PlatformAdapter]) -> type[PlatformAdapter]:
+    """Register a platform at run time (tests, plug-ins). Also usable as a class decorator."""
+    _extra[adapter_class.platform] = adapter_class
+    return adapter_class
+
+
+def unregister(platform: str) -> None:
+    _extra.pop(platform, None)
+
+
+def platform_keys() -> list[str]:
+    return sorted({*PLATFORMS, *_extra})
+
+
+def get_adapter_class(platform: str) -> type[PlatformAdapter]:
+    if platform in _extra:
+        return _extra[platform]
+    try:
+        return import_string(PLATFORMS[platform])
+    except KeyError:
+        raise ConfigurationError(f"Unknown platform {platform!r}.") from None
+
+
+def platform_choices() -> list[tuple[str, str]]:
+    return [(key, get_adapter_class(key).display_name) for key in platform_keys()]
+
+
+def base_url_for(platform: str) -> str:
+    cls = get_adapter_class(platform)
+    return getattr(settings, cls.base_url_setting, "") or cls.default_base_url
+
+
+def build_adapter(platform: str, config: AdapterConfig) -> PlatformAdapter:
+    return get_adapter_class(platform)(config)

@@ -1,0 +1,121 @@
+"""The registry: every registered platform is complete, and a new one needs no adapter edits."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import responses
+
+from integrations.adapters import registry
+from integrations.adapters.base import AdapterConfig, Field, PlatformAdapter
+from integrations.adapters.errors import ConfigurationError, NotFoundError
+from integrations.adapters.types import (
+    AppointmentStatus,
+    Capabilities,
+    ConnectionResult,
+    Customer,
+    Token,
+    WebhookAuth,
+)
+
+TESTS = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("platform", sorted(registry.PLATFORMS))
+def test_registered_platform_has_fixtures_tests_and_harness(platform):
+    fixtures = list((TESTS / "fixtures" / platform).glob("*.json"))
+    assert len(fixtures) >= 5, f"tests/fixtures/{platform}/ needs the vendor's documented payloads"
+    own_tests = TESTS / "integrations" / "adapters" / f"test_{platform}_adapter.py"
+    assert own_tests.is_file(), f"{own_tests.name} is missing"
+    assert own_tests.read_text().count("def test_") >= 20
+    harness = importlib.import_module(f"tests.integrations.adapters.harness.{platform}")
+    assert harness.Harness.platform == platform
+
+
+def test_unknown_platform_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="Unknown platform 'nope'"):
+        registry.get_adapter_class("nope")
+
+
+def test_choices_list_every_platform_by_name():
+    assert dict(registry.platform_choices()) == {
+        "mindbody": "Mindbody",
+        "phorest": "Phorest",
+        "vagaro": "Vagaro",
+    }
+
+
+def test_base_url_comes_from_settings(settings):
+    settings.VAGARO_API_URL = "http://127.0.0.1:8000/sandbox/vagaro/us02"
+    assert registry.base_url_for("vagaro") == "http://127.0.0.1:8000/sandbox/vagaro/us02"
+
+
+class ZenAdapter(PlatformAdapter):
+    """A fourth platform, written the way a new module would be, registered without edits."""
+
+    platform = "zen"
+    display_name = "Zen Booking"
+    capabilities = Capabilities(webhooks=WebhookAuth.NONE, can_cancel=False)
+    base_url_setting = "ZEN_API_URL"
+    default_base_url = "https://api.zen.test"
+    credential_fields = (Field("api_key", "API key", secret=True),)
+    status_map = {"open": AppointmentStatus.BOOKED, "done": AppointmentStatus.COMPLETED}
+    uses_token = False
+
+    def auth_headers(self, token: Token | None) -> dict[str, str]:
+        return {"X-Api-Key": self.config.credentials["api_key"]}
+
+    def test_connection(self) -> ConnectionResult:
+        body = self.http.request("me", "GET", "/me")
+        return ConnectionResult(ok=True, account_name=body["name"])
+
+    def get_customer(self, customer_id: str) -> Customer:
+        body = self.http.request("get_customer", "GET", f"/customers/{customer_id}")
+        return self.normalize(body, "customer")
+
+    def normalize_customer(self, data) -> Customer:
+        return Customer(
+            platform_id=str(self.require(data, "id")), first_name=data["name"], raw=data
+        )
+
+    def _missing(self, *args, **kwargs):
+        raise NotFoundError("not in this fake", platform=self.platform)
+
+    get_availability = get_service = get_provider = get_appointment = _missing
+    get_customer_appointments = book_appointment = _missing
+
+    def iter_appointments(self, start_date: date, end_date: date) -> Iterator:
+        return iter(())
+
+    iter_customers = iter_services = iter_providers = iter_locations = lambda self, *a: iter(())
+
+
+@pytest.fixture
+def zen():
+    registry.register(ZenAdapter)
+    yield ZenAdapter
+    registry.unregister("zen")
+
+
+def test_a_fourth_platform_registers_without_touching_any_adapter(zen):
+    assert registry.get_adapter_class("zen") is ZenAdapter
+    assert "zen" in registry.platform_keys()
+    assert ("zen", "Zen Booking") in registry.platform_choices()
+    adapter = registry.build_adapter(
+        "zen", AdapterConfig(base_url="https://api.zen.test", credentials={"api_key": "k"})
+    )
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.zen.test/me", json={"name": "Zen Studio"})
+        rsps.get("https://api.zen.test/customers/7", json={"id": 7, "name": "Mia"})
+        assert adapter.test_connection().account_name == "Zen Studio"
+        assert adapter.get_customer("7") == Customer(platform_id="7", first_name="Mia")
+        assert rsps.calls[0].request.headers["X-Api-Key"] == "k"
+    assert adapter.map_status("done") is AppointmentStatus.COMPLETED
+    assert adapter.map_status("weird") is AppointmentStatus.BOOKED
+    registry.unregister("zen")
+    with pytest.raises(ConfigurationError):
+        registry.get_adapter_class("zen")
