@@ -5,8 +5,6 @@ import os
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import close_other_sessions
-
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + Django ORM
 
 LAUNCH_ARGS = [
@@ -30,7 +28,6 @@ def page(chromium_path):
             yield browser.new_page()
         finally:
             browser.close()
-            close_other_sessions()
 
 
 @pytest.mark.browser

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import close_other_sessions, need
+from tests.conftest import need
 
 
 @pytest.fixture
@@ -24,4 +24,3 @@ def celery_worker_on_redis(transactional_db):
             yield worker
     finally:
         app.conf.task_always_eager = True
-        close_other_sessions()
