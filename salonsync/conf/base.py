@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "integrations",
     "webhooks",
     "rebooking",
+    "sandbox",  # its tables always exist; its URLs are mounted only when SANDBOX_ENABLED
 ]
 
 MIDDLEWARE = [

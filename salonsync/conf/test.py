@@ -50,3 +50,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Serve static files from the app directories without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The platform emulators are mounted for tests (never in production; tested).
+SANDBOX_ENABLED = True

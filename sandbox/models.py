@@ -1,0 +1,207 @@
+"""The sandbox's own tables: a fake business per platform with its calendar, clients, tokens,
+injected faults and outgoing webhook deliveries. Platform-neutral; each emulator in platforms/
+renders these rows in its vendor's documented shapes."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Platform(models.TextChoices):
+    VAGARO = "vagaro", "Vagaro"
+    MINDBODY = "mindbody", "Mindbody"
+    PHOREST = "phorest", "Phorest"
+
+
+class Status(models.TextChoices):
+    """Internal appointment states; each emulator maps them to its vendor's vocabulary."""
+
+    REQUESTED = "requested"
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    ARRIVED = "arrived"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"
+    NO_SHOW = "no_show"
+
+
+ACTIVE = (Status.REQUESTED, Status.BOOKED, Status.CONFIRMED, Status.ARRIVED)
+
+
+class Account(models.Model):
+    """One business on one platform (a Mindbody site, a Vagaro business, a Phorest branch)."""
+
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    account_id = models.CharField(max_length=64)  # site id, business id
+    branch_id = models.CharField(max_length=64, blank=True)  # Phorest only
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="America/New_York")
+    # Fake credentials the emulator accepts (Mindbody staff login, Vagaro client id/secret,
+    # Phorest global/ user). Demo values, not secrets of anyone's.
+    username = models.CharField(max_length=200)
+    password = models.CharField(max_length=200)
+    webhook_url = models.URLField(max_length=500, blank=True)
+    # Mindbody's messageSignatureKey or Vagaro's verification token.
+    webhook_secret = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "account_id"], name="sandbox_account_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.account_id} ({self.name})"
+
+
+class Provider(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="providers")
+    ext_id = models.CharField(max_length=64)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    # {"0": ["09:00", "17:00"], ...}: weekday (Monday=0) -> local opening and closing time.
+    working_hours = models.JSONField(default=dict)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "ext_id"], name="sandbox_provider_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Service(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="services")
+    ext_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=100)
+    duration_minutes = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "ext_id"], name="sandbox_service_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="clients")
+    ext_id = models.CharField(max_length=64)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email_opt_in = models.BooleanField(default=True)
+    sms_opt_in = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "ext_id"], name="sandbox_client_once")
+        ]
+        indexes = [models.Index(fields=["account", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Appointment(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="appointments")
+    ext_id = models.CharField(max_length=64)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    deleted = models.BooleanField(default=False)
+    notes = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()  # when the booking was made
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "ext_id"], name="sandbox_appointment_once")
+        ]
+        indexes = [
+            models.Index(fields=["account", "start"]),
+            models.Index(fields=["account", "updated_at"]),
+            models.Index(fields=["provider", "start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ext_id} {self.start:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def holds_time(self) -> bool:
+        return not self.deleted and self.status in ACTIVE
+
+
+class Token(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tokens")
+    token = models.CharField(max_length=128, unique=True)
+    expires_at = models.DateTimeField()
+    renewals = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Fault(models.Model):
+    """A fault injected into one platform's emulator (control page or /sandbox/control/faults)."""
+
+    class Kind(models.TextChoices):
+        RATE_LIMIT = "rate_limit", "429 with Retry-After"
+        SERVER_ERROR = "server_error", "5xx answers"
+        LATENCY = "latency", "Added latency"
+        TIMEOUT = "timeout", "No answer in time"
+        EXPIRE_TOKENS = "expire_tokens", "Tokens expire early"
+        DUPLICATE_WEBHOOKS = "duplicate_webhooks", "Webhooks delivered twice"
+        REORDER_WEBHOOKS = "reorder_webhooks", "Webhooks delivered out of order"
+
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Seconds (Retry-After, latency, timeout) or an HTTP status (server_error).
+    value = models.PositiveIntegerField(default=0)
+    remaining = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many more requests it affects; empty: until removed."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.get_kind_display()}"
+
+
+class WebhookDelivery(models.Model):
+    """One webhook the sandbox sends (and retries) as the platform would."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        RETRYING = "retrying"
+        GAVE_UP = "gave_up"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    body = models.TextField()  # the exact bytes sent (signatures are computed over them)
+    headers = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.IntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
