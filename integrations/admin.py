@@ -1,6 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import Membership, Salon, WorkerHeartbeat
+from .models import ApiCall, Integration, Membership, Salon, WorkerHeartbeat
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,3 +36,103 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "seen_at"]
     search_fields = ["source"]
     readonly_fields = ["source", "seen_at"]
+
+
+class ApiCallInline(admin.TabularInline):
+    model = ApiCall
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["created_at", "operation", "method", "path", "status", "duration_ms", "error_code"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        # Only the latest calls; the full log is on the ApiCall admin.
+        ids = super().get_queryset(request).order_by("-created_at").values("pk")[:20]
+        return super().get_queryset(request).filter(pk__in=list(ids))
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["salon", "platform", "account_key", "status", "last_sync_at", "last_error_at"]
+    list_filter = ["platform", "status"]
+    search_fields = ["salon__name", "salon__slug", "account_key", "account_name"]
+    list_select_related = ["salon"]
+    # Credentials and tokens are write-only: never a form field, only which ones are saved.
+    fields = [
+        "id",
+        "salon",
+        "platform",
+        "status",
+        "account",
+        "account_key",
+        "account_name",
+        "saved_credentials",
+        "token_expires_at",
+        "options",
+        "last_sync_at",
+        "last_error",
+        "last_error_at",
+        "consecutive_failures",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "id",
+        "account_key",
+        "saved_credentials",
+        "token_expires_at",
+        "last_sync_at",
+        "last_error",
+        "last_error_at",
+        "consecutive_failures",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["test_connection"]
+    inlines = [ApiCallInline]
+
+    @admin.display(description="Saved credentials")
+    def saved_credentials(self, integration) -> str:
+        names = integration.saved_credential_names
+        return ", ".join(f"{name}: saved" for name in names) or "none"
+
+    @admin.action(description="Test connection")
+    def test_connection(self, request, queryset):
+        from .adapters.errors import ConfigurationError, IntegrationError
+        from .booking import BookingService
+
+        for integration in queryset.select_related("salon"):
+            try:
+                result = BookingService(integration).test_connection()
+            except (IntegrationError, ConfigurationError) as exc:
+                self.message_user(request, f"{integration}: {exc}", messages.ERROR)
+            else:
+                level = messages.SUCCESS if result.ok else messages.WARNING
+                text = result.message or result.account_name or "ok"
+                self.message_user(request, f"{integration}: {text}", level)
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "integration",
+        "operation",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "error_code",
+    ]
+    list_filter = ["error_code", "method", "integration__platform", "operation"]
+    search_fields = ["operation", "path", "integration__account_key", "integration__salon__slug"]
+    date_hierarchy = "created_at"
+    list_select_related = ["integration__salon"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("salons/<slug:slug>/", views.SalonDetailView.as_view(), name="salon_detail"),
     path("salons/<slug:slug>/settings/", views.SalonSettingsView.as_view(), name="salon_settings"),
+    path("", include("integrations.page_urls")),
 ]

@@ -153,6 +153,9 @@ class Token(models.Model):
     renewals = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"token for {self.account} until {self.expires_at:%Y-%m-%d %H:%M}"
+
 
 class Fault(models.Model):
     """A fault injected into one platform's emulator (control page or /sandbox/control/faults)."""
@@ -168,7 +171,7 @@ class Fault(models.Model):
 
     platform = models.CharField(max_length=16, choices=Platform.choices)
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    # Seconds (Retry-After, latency, timeout) or an HTTP status (server_error).
+    # Seconds (Retry-After, timeout), milliseconds (latency) or an HTTP status (server_error).
     value = models.PositiveIntegerField(default=0)
     remaining = models.PositiveIntegerField(
         null=True, blank=True, help_text="How many more requests it affects; empty: until removed."
@@ -205,3 +208,6 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} ({self.state})"

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ class SalonOutput(serializers.ModelSerializer):
 
 
 class SalonListApi(APIView):
+    @extend_schema(operation_id="salons_list", responses=SalonOutput(many=True))
     def get(self, request):
         salons = salon_list_for_user(user=request.user)
         roles = dict(request.user.memberships.values_list("salon_id", "role"))
@@ -41,9 +43,11 @@ class SalonDetailApi(APIView):
             self.salon, context={"roles": {self.salon.pk: self.membership.role}}
         ).data
 
+    @extend_schema(responses=SalonOutput)
     def get(self, request, slug):
         return Response(self._out())
 
+    @extend_schema(request=InputSerializer, responses=SalonOutput)
     def patch(self, request, slug):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)

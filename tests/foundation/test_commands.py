@@ -6,8 +6,8 @@ from integrations.models import Membership, Salon
 
 
 def test_seed_demo_is_idempotent(db, capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", clients=12)
+    call_command("seed_demo", clients=12)
     out = capsys.readouterr().out
     assert "Log in as 'owner' with password 'salonsync-demo'" in out
     salon = Salon.objects.get(slug="demo-salon")
@@ -23,7 +23,7 @@ def test_seed_demo_is_idempotent(db, capsys):
 
 
 def test_seed_demo_password_option(db):
-    call_command("seed_demo", password="another-password")
+    call_command("seed_demo", password="another-password", clients=5)
     assert get_user_model().objects.get(username="owner").check_password("another-password")
 
 
@@ -42,3 +42,31 @@ def test_heartbeat_is_scheduled_on_beat(db):
         1,
         "minutes",
     )
+
+
+def test_seed_demo_connects_the_three_sandbox_platforms(db):
+    from integrations.models import Integration
+    from sandbox.models import Account
+
+    call_command("seed_demo", clients=12)
+    integrations = {i.platform: i for i in Integration.objects.filter(salon__slug="demo-salon")}
+    assert set(integrations) == {"mindbody", "phorest", "vagaro"}
+    assert {i.status for i in integrations.values()} == {"connected"}
+    assert integrations["mindbody"].account == {"site_id": "-99"}
+    accounts = {a.platform: a for a in Account.objects.all()}
+    assert accounts["mindbody"].account_id == "-99"
+    assert accounts["vagaro"].webhook_url.endswith(f"/webhooks/vagaro/{integrations['vagaro'].pk}/")
+    assert accounts["mindbody"].webhook_url.endswith("/webhooks/mindbody/")
+    assert accounts["phorest"].webhook_url == ""
+    assert all(a.clients.count() == 12 and a.appointments.exists() for a in accounts.values())
+
+
+def test_seed_demo_rejects_bad_client_count(db):
+    with pytest.raises(CommandError, match="--clients must be between 1 and 5000"):
+        call_command("seed_demo", clients=0)
+
+
+def test_sandbox_retries_are_scheduled_on_beat(db):
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.get(task="sandbox.retry_due_webhooks").interval.every == 1

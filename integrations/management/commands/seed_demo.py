@@ -1,37 +1,135 @@
-"""Create (or bring up to date) the demo salon and its owner. Safe to run again."""
+"""Create (or bring up to date) the demo salon, its owner and, when the sandbox is on, one
+integration per platform connected to the sandbox's emulated businesses. Safe to run again."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from integrations.models import Membership, Salon
+from integrations.models import Integration, IntegrationStatus, Membership, Salon
 from integrations.roles import Role
 
 DEMO_SLUG = "demo-salon"
 DEMO_OWNER = "owner"
 DEMO_PASSWORD = "salonsync-demo"  # noqa: S105 - the documented demo login
+DEMO_TZ = "America/New_York"
+
+# The sandbox businesses (CONTRACT.md: Mindbody site -99, a Vagaro business, a Phorest business
+# and branch). Their credentials are the sandbox's own fake demo values.
+SANDBOX_ACCOUNTS = [
+    {
+        "platform": "mindbody",
+        "account_id": "-99",
+        "name": "Demo Salon (Mindbody sandbox)",
+        "username": "mindbodysandboxsite@gmail.com",
+        "password": "Apitest1234",
+        "account": {"site_id": "-99"},
+        "seed": 1,
+    },
+    {
+        "platform": "vagaro",
+        "account_id": "dEm0BuSiNeSs==",
+        "name": "Demo Salon (Vagaro sandbox)",
+        "username": "demo-vagaro-client-id",
+        "password": "demo-vagaro-client-secret",
+        "account": {"business_id": "dEm0BuSiNeSs=="},
+        "seed": 2,
+    },
+    {
+        "platform": "phorest",
+        "account_id": "dEm0PhOrEsTbUsInEsS01",
+        "branch_id": "dEm0BrAnCh000000000001",
+        "name": "Demo Salon (Phorest sandbox)",
+        "username": "global/owner@demo-salon.example",
+        "password": "demo-phorest-password",
+        "account": {"business_id": "dEm0PhOrEsTbUsInEsS01", "branch_id": "dEm0BrAnCh000000000001"},
+        "seed": 3,
+    },
+]
+VAGARO_WEBHOOK_TOKEN = "demo-vagaro-verification-token"  # noqa: S105 - sandbox demo value
 
 
 class Command(BaseCommand):
-    help = "Creates the demo salon 'demo-salon' and its owner (idempotent)."
+    help = (
+        "Creates the demo salon 'demo-salon', its owner and (with SANDBOX_ENABLED) one "
+        "integration per platform on the sandbox, with a history of clients and appointments."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="the owner's password")
+        parser.add_argument(
+            "--clients", type=int, default=300, help="sandbox clients per platform (default 300)"
+        )
 
-    @transaction.atomic
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, clients: int, **options):
         if len(password) < 8:
             raise CommandError("The demo password must be at least 8 characters long.")
-        salon, created = Salon.objects.get_or_create(
-            slug=DEMO_SLUG, defaults={"name": "Demo Salon", "timezone": "America/New_York"}
+        if clients < 1 or clients > 5000:
+            raise CommandError("--clients must be between 1 and 5000.")
+        with transaction.atomic():
+            salon, created = self._salon_and_owner(password)
+        if settings.SANDBOX_ENABLED:
+            for spec in SANDBOX_ACCOUNTS:
+                with transaction.atomic():
+                    integration = self._connect_sandbox(salon, spec, clients)
+                self.stdout.write(f"  {integration.platform_name}: connected to the sandbox.")
+        else:
+            self.stdout.write("SANDBOX_ENABLED is off: no demo integrations were created.")
+        verb = "Created" if created else "Updated"
+        self.stdout.write(
+            self.style.SUCCESS(f"{verb} salon {salon.slug!r} with owner {DEMO_OWNER}.")
         )
-        user_model = get_user_model()
-        owner, _ = user_model.objects.get_or_create(
+        self.stdout.write(f"Log in as {DEMO_OWNER!r} with password {password!r}.")
+
+    def _salon_and_owner(self, password: str):
+        salon, created = Salon.objects.get_or_create(
+            slug=DEMO_SLUG, defaults={"name": "Demo Salon", "timezone": DEMO_TZ}
+        )
+        owner, _ = get_user_model().objects.get_or_create(
             username=DEMO_OWNER, defaults={"email": "owner@demo-salon.example"}
         )
         owner.set_password(password)
         owner.save()
         Membership.objects.update_or_create(user=owner, salon=salon, defaults={"role": Role.OWNER})
-        verb = "Created" if created else "Updated"
-        self.stdout.write(self.style.SUCCESS(f"{verb} salon {salon.slug!r} with owner {owner}."))
-        self.stdout.write(f"Log in as {DEMO_OWNER!r} with password {password!r}.")
+        return salon, created
+
+    def _connect_sandbox(self, salon: Salon, spec: dict, clients: int) -> Integration:
+        from sandbox.data import seed_account
+
+        integration = Integration.objects.filter(
+            platform=spec["platform"], salon=salon
+        ).first() or Integration(salon=salon, platform=spec["platform"])
+        integration.account = spec["account"]
+        credentials = {"username": spec["username"], "password": spec["password"]}
+        if spec["platform"] == "vagaro":
+            credentials = {
+                "client_id": spec["username"],
+                "client_secret": spec["password"],
+                "webhook_token": VAGARO_WEBHOOK_TOKEN,
+            }
+        integration.credentials = credentials
+        integration.status = IntegrationStatus.CONNECTED
+        integration.account_name = spec["name"]
+        integration.save()
+        public = settings.SALONSYNC_PUBLIC_URL.rstrip("/")
+        webhook_url, webhook_secret = "", ""
+        if spec["platform"] == "mindbody":
+            webhook_url = f"{public}/webhooks/mindbody/"
+            webhook_secret = settings.MINDBODY_WEBHOOK_SIGNATURE_KEY
+        elif spec["platform"] == "vagaro":
+            webhook_url = f"{public}/webhooks/vagaro/{integration.pk}/"
+            webhook_secret = VAGARO_WEBHOOK_TOKEN
+        seed_account(
+            platform=spec["platform"],
+            account_id=spec["account_id"],
+            branch_id=spec.get("branch_id", ""),
+            name=spec["name"],
+            timezone=salon.timezone,
+            username=spec["username"],
+            password=spec["password"],
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            seed=spec["seed"],
+            clients=clients,
+        )
+        return integration

@@ -1,0 +1,12 @@
+"""The sandbox's own pages: accounts, front desk, control page and the faults endpoint."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="sandbox_index"),
+    path("control/", views.control, name="sandbox_control"),
+    path("control/faults", views.control_faults, name="sandbox_control_faults"),
+    path("<str:platform>/<int:pk>/desk/", views.desk, name="sandbox_desk"),
+]

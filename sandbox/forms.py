@@ -1,0 +1,106 @@
+"""Forms of the sandbox's front desk and control page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.db.models import Q
+
+from . import faults
+from .models import Account, Fault, Platform
+
+
+class FaultForm(forms.Form):
+    platform = forms.ChoiceField(choices=Platform.choices)
+    kind = forms.ChoiceField(choices=Fault.Kind.choices)
+    value = forms.IntegerField(
+        min_value=0,
+        required=False,
+        initial=0,
+        help_text="; ".join(f"{kind}: {unit}" for kind, unit in faults.UNITS.items()),
+    )
+    remaining = forms.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Requests (or changes) affected; empty: until removed.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            faults.validate(
+                data["platform"], data["kind"], data.get("value"), data.get("remaining")
+            )
+        except faults.FaultError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return data
+
+
+def client_queryset(account: Account, query: str = ""):
+    clients = account.clients.filter(active=True).order_by("last_name", "first_name", "pk")
+    for word in query.split()[:4]:
+        clients = clients.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    return clients
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.last_name}, {obj.first_name} · {obj.email or obj.phone}"
+
+
+class SlotSearchForm(forms.Form):
+    """The GET half of booking: who, what, with whom, which day -> the open slots."""
+
+    q = forms.CharField(label="Find a client", required=False, max_length=100)
+    client = ClientChoiceField(queryset=None, required=False, empty_label="Choose a client")
+    service = forms.ModelChoiceField(queryset=None, required=False, empty_label="Choose a service")
+    provider = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any provider")
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+    def __init__(self, account: Account, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        query = (self.data.get("q") or "").strip() if self.is_bound else ""
+        self.fields["client"].queryset = client_queryset(account, query)
+        self.fields["service"].queryset = account.services.filter(active=True).order_by(
+            "category", "name"
+        )
+        self.fields["provider"].queryset = account.providers.filter(active=True).order_by(
+            "first_name"
+        )
+
+
+class BookForm(forms.Form):
+    """The POST half: one chosen slot ("<provider pk>|<ISO start>") for a client and service."""
+
+    client = forms.ModelChoiceField(queryset=None, error_messages={"required": "Choose a client."})
+    service = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Choose a service."}
+    )
+    slot = forms.CharField(error_messages={"required": "Choose one of the open times."})
+
+    def __init__(self, account: Account, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.fields["client"].queryset = account.clients.filter(active=True)
+        self.fields["service"].queryset = account.services.filter(active=True)
+
+    def clean_slot(self):
+        provider_pk, _, start = self.cleaned_data["slot"].partition("|")
+        try:
+            provider = self.account.providers.get(pk=int(provider_pk), active=True)
+            when = datetime.fromisoformat(start)
+        except (ValueError, self.account.providers.model.DoesNotExist):
+            raise forms.ValidationError("That is not one of the open times.") from None
+        if when.tzinfo is None:
+            raise forms.ValidationError("That is not one of the open times.")
+        self.cleaned_data["provider"] = provider
+        self.cleaned_data["start"] = when
+        return self.cleaned_data["slot"]
