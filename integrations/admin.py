@@ -1,6 +1,18 @@
 from django.contrib import admin, messages
 
-from .models import ApiCall, Integration, Membership, Salon, WorkerHeartbeat
+from .models import (
+    ApiCall,
+    Integration,
+    Membership,
+    MirroredAppointment,
+    MirroredCustomer,
+    MirroredLocation,
+    MirroredProvider,
+    MirroredService,
+    Salon,
+    SyncRun,
+    WorkerHeartbeat,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -135,4 +147,64 @@ class ApiCallAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MirrorAdmin(admin.ModelAdmin):
+    """Mirrored platform data is written by webhooks and syncs only: read-only here."""
+
+    list_filter = ["integration__platform"]
+    list_select_related = ["integration__salon"]
+    readonly_fields = ["integration", "platform_id", "version_at", "mirrored_at", "raw"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MirroredCustomer)
+class MirroredCustomerAdmin(MirrorAdmin):
+    list_display = ["__str__", "integration", "email", "phone", "active", "platform_updated_at"]
+    list_filter = ["integration__platform", "active", "email_opt_in", "sms_opt_in"]
+    search_fields = ["platform_id", "first_name", "last_name", "email", "phone"]
+
+
+@admin.register(MirroredService)
+class MirroredServiceAdmin(MirrorAdmin):
+    list_display = ["name", "category", "duration_minutes", "price", "active", "integration"]
+    list_filter = ["integration__platform", "active", "category"]
+    search_fields = ["platform_id", "name", "category"]
+
+
+@admin.register(MirroredProvider)
+class MirroredProviderAdmin(MirrorAdmin):
+    list_display = ["name", "active", "integration"]
+    search_fields = ["platform_id", "name"]
+
+
+@admin.register(MirroredLocation)
+class MirroredLocationAdmin(MirrorAdmin):
+    list_display = ["name", "timezone", "integration"]
+    search_fields = ["platform_id", "name"]
+
+
+@admin.register(MirroredAppointment)
+class MirroredAppointmentAdmin(MirrorAdmin):
+    list_display = ["platform_id", "start", "status", "service_name", "customer_ref", "integration"]
+    list_filter = ["integration__platform", "status", "deleted"]
+    search_fields = ["platform_id", "customer_ref", "provider_ref", "service_name"]
+    date_hierarchy = "start"
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "integration", "kind", "state", "finished_at", "counts"]
+    list_filter = ["kind", "state", "integration__platform"]
+    search_fields = ["integration__salon__slug", "integration__account_key", "error"]
+    list_select_related = ["integration__salon"]
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def has_add_permission(self, request):
         return False

@@ -1,81 +1,17 @@
+"""A salon's connection to a booking platform, and the log of calls made through it."""
+
 from __future__ import annotations
 
 import json
 import uuid
-import zoneinfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from fernet_fields import EncryptedTextField
 
-from .roles import Role, role_can
-
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone, e.g. America/New_York.")
-
-
-class Salon(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True)
-    timezone = models.CharField(
-        max_length=64,
-        default="America/New_York",
-        validators=[validate_timezone],
-        help_text="IANA time zone, e.g. America/New_York. Appointment times are shown in it.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="salons"
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("salon_detail", kwargs={"slug": self.slug})
-
-    @property
-    def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
-
-
-class Membership(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "salon"], name="one_membership_per_salon")
-        ]
-        ordering = ["salon__name", "user__username"]
-
-    def __str__(self) -> str:
-        return f"{self.user} — {self.salon} ({self.get_role_display()})"
-
-    def can(self, action: str) -> bool:
-        return role_can(self.role, action)
-
-
-class WorkerHeartbeat(models.Model):
-    """Last time a Celery worker ran the heartbeat task for ``source``."""
-
-    source = models.CharField(max_length=100, unique=True)
-    seen_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.source} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+from .tenancy import Salon
 
 
 class IntegrationStatus(models.TextChoices):
@@ -87,7 +23,7 @@ class IntegrationStatus(models.TextChoices):
 
 
 def validate_platform(value: str) -> None:
-    from .adapters.registry import platform_keys
+    from ..adapters.registry import platform_keys
 
     if value not in platform_keys():
         raise ValidationError(f"{value!r} is not a platform SalonSync supports.")
@@ -118,6 +54,8 @@ class Integration(models.Model):
     options = models.JSONField(default=dict, blank=True)
     account_name = models.CharField(max_length=200, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    # Incremental sync resumes from here: the platform change time the last sync reached.
+    sync_cursor = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -148,7 +86,7 @@ class Integration(models.Model):
 
     @property
     def platform_name(self) -> str:
-        from .adapters.registry import get_adapter_class
+        from ..adapters.registry import get_adapter_class
 
         try:
             return get_adapter_class(self.platform).display_name

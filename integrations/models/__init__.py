@@ -1,0 +1,37 @@
+"""Models of the integrations app, one module per concern."""
+
+from .integration import (
+    ApiCall,
+    Integration,
+    IntegrationStatus,
+    derive_account_key,
+    validate_platform,
+)
+from .mirror import (
+    MirroredAppointment,
+    MirroredCustomer,
+    MirroredLocation,
+    MirroredProvider,
+    MirroredService,
+    SyncRun,
+)
+from .ops import WorkerHeartbeat
+from .tenancy import Membership, Salon, validate_timezone
+
+__all__ = [
+    "ApiCall",
+    "Integration",
+    "IntegrationStatus",
+    "Membership",
+    "MirroredAppointment",
+    "MirroredCustomer",
+    "MirroredLocation",
+    "MirroredProvider",
+    "MirroredService",
+    "Salon",
+    "SyncRun",
+    "WorkerHeartbeat",
+    "derive_account_key",
+    "validate_platform",
+    "validate_timezone",
+]
