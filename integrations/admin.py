@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from .models import (
     ApiCall,
     Integration,
+    IntegrationIssue,
     Membership,
     MirroredAppointment,
     MirroredCustomer,
@@ -205,6 +206,18 @@ class SyncRunAdmin(admin.ModelAdmin):
     search_fields = ["integration__salon__slug", "integration__account_key", "error"]
     list_select_related = ["integration__salon"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IntegrationIssue)
+class IntegrationIssueAdmin(admin.ModelAdmin):
+    list_display = ["kind", "integration", "opened_at", "last_seen_at", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "integration__platform"]
+    search_fields = ["integration__salon__slug", "integration__account_key", "details"]
+    list_select_related = ["integration__salon"]
+    readonly_fields = [f.name for f in IntegrationIssue._meta.fields]
 
     def has_add_permission(self, request):
         return False

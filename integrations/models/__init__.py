@@ -1,5 +1,6 @@
 """Models of the integrations app, one module per concern."""
 
+from .health import IntegrationIssue
 from .integration import (
     ApiCall,
     Integration,
@@ -21,6 +22,7 @@ from .tenancy import Membership, Salon, validate_timezone
 __all__ = [
     "ApiCall",
     "Integration",
+    "IntegrationIssue",
     "IntegrationStatus",
     "Membership",
     "MirroredAppointment",

@@ -1,0 +1,137 @@
+"""EventService: normalized platform events applied to the mirror, then handed on.
+
+Webhooks and syncs both end here. An event is applied to the mirror (an older event never
+overwrites newer state), and the domain events it implies go through one explicit dispatch table
+(DOMAIN_HANDLERS), not scattered signals. A payload that is only a hint (Mindbody's cancelled event
+carries nothing but ids) is completed by reading the authoritative record through the adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from django.utils import timezone
+
+from integrations.adapters.types import (
+    ENDED_STATUSES,
+    Appointment,
+    Customer,
+    Event,
+    EventKind,
+)
+from integrations.booking import BookingService
+from integrations.mirror import mirror_mark_deleted, mirror_upsert
+from integrations.models import Integration
+
+logger = logging.getLogger(__name__)
+
+DomainHandler = Callable[[Integration, Event], None]
+
+# What happens after the mirror has the change. Rebooking registers here (appointment.cancelled ->
+# suggestions); every consumer of platform events is listed in this one table.
+DOMAIN_HANDLERS: dict[EventKind, list[DomainHandler]] = {
+    EventKind.APPOINTMENT_CREATED: [],
+    EventKind.APPOINTMENT_UPDATED: [],
+    EventKind.APPOINTMENT_CANCELLED: [],
+    EventKind.APPOINTMENT_DELETED: [],
+    EventKind.CUSTOMER_CREATED: [],
+    EventKind.CUSTOMER_UPDATED: [],
+    EventKind.CUSTOMER_DELETED: [],
+}
+
+APPOINTMENT_KINDS = frozenset(
+    {
+        EventKind.APPOINTMENT_CREATED,
+        EventKind.APPOINTMENT_UPDATED,
+        EventKind.APPOINTMENT_CANCELLED,
+        EventKind.APPOINTMENT_DELETED,
+    }
+)
+CUSTOMER_KINDS = frozenset(
+    {EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED, EventKind.CUSTOMER_DELETED}
+)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one event did: ``ignored`` events are recorded but change nothing."""
+
+    ignored: bool = False
+    stale: bool = False
+    domain_event: Event | None = None
+    reason: str = ""
+
+
+def event_dispatch(*, integration: Integration, event: Event) -> None:
+    """Hand a domain event to every handler registered for its kind."""
+    for handler in DOMAIN_HANDLERS.get(event.kind, ()):
+        handler(integration, event)
+
+
+def domain_kind_for_appointment(previous_status: str | None, appointment: Appointment) -> EventKind:
+    """The domain event a change to an appointment means, from its state before and after."""
+    if previous_status is None:
+        return EventKind.APPOINTMENT_CREATED
+    if appointment.status in ENDED_STATUSES and previous_status not in ENDED_STATUSES:
+        return EventKind.APPOINTMENT_CANCELLED
+    return EventKind.APPOINTMENT_UPDATED
+
+
+def event_apply(
+    *, integration: Integration, event: Event, service: BookingService | None = None
+) -> Applied:
+    """Apply one platform event to the mirror and dispatch the domain event it implies."""
+    if event.kind in APPOINTMENT_KINDS:
+        return _apply_appointment(integration, event, service)
+    if event.kind in CUSTOMER_KINDS:
+        return _apply_customer(integration, event, service)
+    return Applied(ignored=True, reason=f"{event.kind} events are not used")
+
+
+def _version(event: Event) -> datetime:
+    return event.occurred_at or timezone.now()
+
+
+def _apply_appointment(integration, event: Event, service) -> Applied:
+    if event.kind == EventKind.APPOINTMENT_DELETED and not isinstance(event.data, Appointment):
+        mirror_mark_deleted(
+            integration=integration, platform_ids=[event.object_id], version_at=_version(event)
+        )
+        domain = replace(event, kind=EventKind.APPOINTMENT_DELETED)
+        event_dispatch(integration=integration, event=domain)
+        return Applied(domain_event=domain)
+    appointment = event.data if isinstance(event.data, Appointment) else None
+    version = _version(event)
+    if appointment is None:
+        # A hint: read the appointment as it is now; that reading is as new as "now".
+        service = service or BookingService(integration)
+        appointment = service.run(service.adapter.get_appointment, event.object_id)
+        version = timezone.now()
+    result = mirror_upsert(integration=integration, objects=[appointment], version_at=version)
+    if result.skipped_stale:
+        return Applied(stale=True, reason="newer information was already applied")
+    previous = result.previous_status.get(appointment.platform_id)
+    kind = domain_kind_for_appointment(previous, appointment)
+    domain = replace(event, kind=kind, data=appointment)
+    event_dispatch(integration=integration, event=domain)
+    return Applied(domain_event=domain)
+
+
+def _apply_customer(integration, event: Event, service) -> Applied:
+    customer = event.data if isinstance(event.data, Customer) else None
+    version = _version(event)
+    if customer is None:
+        service = service or BookingService(integration)
+        customer = service.run(service.adapter.get_customer, event.object_id)
+        version = timezone.now()
+    if event.kind == EventKind.CUSTOMER_DELETED:
+        customer = replace(customer, active=False)
+    result = mirror_upsert(integration=integration, objects=[customer], version_at=version)
+    if result.skipped_stale:
+        return Applied(stale=True, reason="newer information was already applied")
+    domain = replace(event, data=customer)
+    event_dispatch(integration=integration, event=domain)
+    return Applied(domain_event=domain)
