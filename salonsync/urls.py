@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("accounts/", include("integrations.auth_urls")),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("webhooks.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from tests.factories import make_member, make_salon
 
@@ -96,3 +97,22 @@ def viewer(salon):
 def chromium_path():
     need(shutil.which(CHROMIUM) is not None, f"Debian's chromium is not installed at {CHROMIUM}")
     return CHROMIUM
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db):
+    need(bool(settings.REDIS_URL), "Redis is not reachable (REDIS_URL unset, nothing on 6379)")
+    need(connection.vendor == "postgresql", "PostgreSQL is not reachable for worker tests")
+    from celery.contrib.testing.worker import start_worker
+
+    from salonsync.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.REDIS_URL
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True

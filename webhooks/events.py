@@ -73,10 +73,12 @@ def event_dispatch(*, integration: Integration, event: Event) -> None:
 
 def domain_kind_for_appointment(previous_status: str | None, appointment: Appointment) -> EventKind:
     """The domain event a change to an appointment means, from its state before and after."""
+    ended = appointment.status in ENDED_STATUSES
+    if ended and (previous_status is None or previous_status not in ENDED_STATUSES):
+        # Also for an appointment first seen already cancelled: the cancellation is the news.
+        return EventKind.APPOINTMENT_CANCELLED
     if previous_status is None:
         return EventKind.APPOINTMENT_CREATED
-    if appointment.status in ENDED_STATUSES and previous_status not in ENDED_STATUSES:
-        return EventKind.APPOINTMENT_CANCELLED
     return EventKind.APPOINTMENT_UPDATED
 
 

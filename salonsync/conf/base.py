@@ -177,6 +177,12 @@ PHOREST_API_URL = env.str(
     default="https://api-gateway-eu.phorest.com/third-party-api-server/api/business",
 )
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Optional extra check: accept Vagaro webhooks only from these addresses/networks (empty: off).
+# Vagaro publishes 20.220.12.83, 13.67.143.68, 13.70.105.4, 20.62.123.184, 51.140.65.108,
+# 51.143.95.2 (platforms/vagaro.md); behind a proxy, REMOTE_ADDR must be the client's address.
+VAGARO_WEBHOOK_ALLOWED_IPS = env.list("VAGARO_WEBHOOK_ALLOWED_IPS", default=[])
+# Webhook processing: attempts before an event is dead, and the sweeper's grace period.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
 LOGGING = {

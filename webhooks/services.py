@@ -1,0 +1,212 @@
+"""The webhook store: record (before answering), enqueue on commit, process once, sweep, replay."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.adapters import errors
+from integrations.adapters.base import parse_iso_datetime
+from integrations.adapters.types import EventKind
+from integrations.booking import BookingService
+from integrations.models import Integration
+
+from .events import event_apply
+from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
+from .platforms import WEBHOOK_PLATFORMS
+
+logger = logging.getLogger(__name__)
+
+# Retry delays for processing failures (seconds), by attempt number; the last one repeats.
+RETRY_DELAYS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
+# An event left in received/queued this long was lost by the broker: the sweeper re-enqueues it.
+SWEEP_AFTER = timedelta(minutes=2)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event: WebhookEvent
+    duplicate: bool
+
+
+def webhook_record_rejected(
+    *, platform: str, request, reason: str, integration: Integration | None = None
+) -> WebhookEvent:
+    """Keep a rejected delivery for forensics (never processed)."""
+    with transaction.atomic():
+        return WebhookEvent.objects.create(
+            platform=platform,
+            integration=integration,
+            headers=WEBHOOK_PLATFORMS[platform].scrub_headers(request),
+            body=request.body,
+            remote_ip=_remote_ip(request),
+            verified=False,
+            status=WebhookStatus.REJECTED,
+            last_error=reason[:500],
+        )
+
+
+def webhook_record(
+    *, platform: str, request, integration: Integration, payload: dict[str, Any]
+) -> Recorded:
+    """Store a verified delivery in its own transaction; a repeat of the same event id is a
+    duplicate (the unique constraint decides, so concurrent repeats are safe)."""
+    handler = WEBHOOK_PLATFORMS[platform]
+    external_id = handler.event_id(payload)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                platform=platform,
+                integration=integration,
+                external_id=external_id[:200],
+                event_type=handler.event_type(payload),
+                occurred_at=_occurred_at(payload),
+                headers=handler.scrub_headers(request),
+                body=request.body,
+                remote_ip=_remote_ip(request),
+                verified=True,
+                status=WebhookStatus.RECEIVED,
+            )
+            transaction.on_commit(lambda: webhook_enqueue(event=event))
+    except IntegrityError:
+        existing = WebhookEvent.objects.get(
+            platform=platform, integration=integration, external_id=external_id, verified=True
+        )
+        return Recorded(existing, duplicate=True)
+    return Recorded(event, duplicate=False)
+
+
+def webhook_enqueue(*, event: WebhookEvent, countdown: int | None = None) -> bool:
+    """Hand the event to the broker. A broker that is down loses nothing: the event stays
+    'received' and the sweeper enqueues it later."""
+    from .tasks import process_webhook_task
+
+    try:
+        process_webhook_task.apply_async((event.pk,), countdown=countdown)
+    except Exception:
+        logger.warning(
+            "webhook %s not enqueued (broker down?); the sweeper will", event.pk, exc_info=True
+        )
+        return False
+    WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.RECEIVED).update(
+        status=WebhookStatus.QUEUED
+    )
+    return True
+
+
+def webhook_process(*, event_id: int) -> str:
+    """Process one stored event exactly once; returns its status afterwards.
+
+    The row is locked for the whole processing, and the mirror writes and the status change
+    commit together, so a duplicate task (sweeper, redelivery) finds it final and does nothing.
+    """
+    with transaction.atomic():
+        event = (
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("integration__salon")
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None:
+            return "locked"
+        if event.status in FINAL_STATUSES:
+            return event.status
+        event.attempts += 1
+        try:
+            with transaction.atomic():
+                outcome = _apply(event)
+        except (errors.TransientError, errors.RateLimitError) as exc:
+            return _failed(event, exc, permanent=False)
+        except errors.IntegrationError as exc:
+            # Not found / refused / unreadable: retrying cannot help; a person should look.
+            return _failed(event, exc, permanent=isinstance(exc, errors.ValidationError))
+        except Exception as exc:  # a bug or an outage: keep the event, retry, then dead
+            logger.exception("webhook %s processing failed", event.pk)
+            return _failed(event, exc, permanent=False)
+        event.status = outcome
+        event.last_error = ""
+        event.next_attempt_at = None
+        event.processed_at = timezone.now()
+        event.save(
+            update_fields=["status", "attempts", "last_error", "next_attempt_at", "processed_at"]
+        )
+        return event.status
+
+
+def _apply(event: WebhookEvent) -> str:
+    integration = event.integration
+    payload = json.loads(bytes(event.body))
+    handler = WEBHOOK_PLATFORMS[event.platform]
+    service = BookingService(integration)
+    used = False
+    for normalized in handler.parse(payload, integration):
+        if normalized.kind == EventKind.UNKNOWN:
+            continue
+        applied = event_apply(integration=integration, event=normalized, service=service)
+        used = used or not applied.ignored
+    return WebhookStatus.PROCESSED if used else WebhookStatus.IGNORED
+
+
+def _failed(event: WebhookEvent, exc: Exception, *, permanent: bool) -> str:
+    dead = permanent or event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS
+    event.status = WebhookStatus.DEAD if dead else WebhookStatus.FAILED
+    event.last_error = (
+        str(exc) if isinstance(exc, errors.IntegrationError) else type(exc).__name__
+    )[:500]
+    delay = RETRY_DELAYS[min(event.attempts, len(RETRY_DELAYS)) - 1]
+    event.next_attempt_at = None if dead else timezone.now() + timedelta(seconds=delay)
+    event.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+    if dead:
+        logger.error("webhook %s is dead after %s attempts", event.pk, event.attempts)
+    return event.status
+
+
+def webhook_sweep(*, now: datetime | None = None) -> int:
+    """Enqueue events the broker never got (received/queued for too long) and failed events
+    whose retry is due. Bounded; idempotent (processing a final event is a no-op)."""
+    now = now or timezone.now()
+    stale = WebhookEvent.objects.filter(
+        status__in=[WebhookStatus.RECEIVED, WebhookStatus.QUEUED],
+        received_at__lt=now - SWEEP_AFTER,
+    )
+    due = WebhookEvent.objects.filter(status=WebhookStatus.FAILED, next_attempt_at__lte=now)
+    ids = list(stale.values_list("pk", flat=True)[:SWEEP_BATCH])
+    ids += list(due.values_list("pk", flat=True)[: SWEEP_BATCH - len(ids)])
+    for pk in ids:
+        webhook_enqueue(event=WebhookEvent(pk=pk))
+    return len(ids)
+
+
+def webhook_replay(*, events) -> int:
+    """Reprocess chosen events (admin action, replay_webhooks): rejected ones never."""
+    ids = list(events.exclude(status=WebhookStatus.REJECTED).values_list("pk", flat=True))
+    WebhookEvent.objects.filter(pk__in=ids).update(
+        status=WebhookStatus.RECEIVED, attempts=0, next_attempt_at=None, last_error=""
+    )
+    for pk in ids:
+        webhook_enqueue(event=WebhookEvent(pk=pk))
+    return len(ids)
+
+
+def _occurred_at(payload: dict[str, Any]) -> datetime | None:
+    for key in ("eventInstanceOriginationDateTime", "createdDate", "createdAt"):
+        value = payload.get(key)
+        if isinstance(value, str):
+            try:
+                parsed = parse_iso_datetime(value)
+            except ValueError:
+                return None
+            return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.utc)
+    return None
+
+
+def _remote_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,90 @@
+"""WebhookRouter: the platforms' endpoints. Answers exactly as CONTRACT.md's webhook table.
+
+Order: size (413) -> integration from the URL (404) -> verify (401, recorded) -> JSON (400,
+recorded) -> integration from the payload (404) -> event id (400) -> store under the unique key
+(duplicate 200) -> enqueue on commit -> 202. A database that is down answers 503 so the platform
+retries. Only these views are CSRF-exempt, and they are outside any request-wide transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .platforms import WEBHOOK_PLATFORMS
+from .platforms.base import Rejected
+from .services import webhook_record, webhook_record_rejected
+
+logger = logging.getLogger(__name__)
+
+
+def _answer(status: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"status": status, "message": message, **extra}, status=status)
+
+
+def _receive(request, platform: str, **kwargs):
+    if request.method == "HEAD":
+        return HttpResponse(status=200)  # Mindbody's subscription check: no body, no signature
+    if request.method != "POST":
+        response = _answer(405, "Webhooks are delivered with POST.")
+        response["Allow"] = "POST, HEAD"
+        return response
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > settings.WEBHOOK_MAX_BODY_BYTES:
+        return _answer(413, "The body is larger than this endpoint accepts.")
+    if len(request.body) > settings.WEBHOOK_MAX_BODY_BYTES:
+        return _answer(413, "The body is larger than this endpoint accepts.")
+    handler = WEBHOOK_PLATFORMS[platform]
+    integration = None
+    try:
+        integration = handler.integration_from_url(kwargs)
+        if not handler.verify(request, integration):
+            raise Rejected(401, "Missing or invalid signature.")
+        try:
+            payload = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise Rejected(400, "The body is not valid JSON.") from None
+        if not isinstance(payload, dict):
+            raise Rejected(400, "The body must be a JSON object.")
+        if integration is None:
+            integration = handler.integration_from_payload(payload)
+        if not handler.event_id(payload):
+            raise Rejected(400, "The event has no id.")
+        recorded = webhook_record(
+            platform=platform, request=request, integration=integration, payload=payload
+        )
+    except Rejected as rejected:
+        if rejected.status != 404 or integration is not None:
+            try:
+                webhook_record_rejected(
+                    platform=platform,
+                    request=request,
+                    reason=rejected.reason,
+                    integration=integration,
+                )
+            except DatabaseError:
+                logger.warning("could not record a rejected %s webhook", platform)
+        return _answer(rejected.status, rejected.reason)
+    except DatabaseError:
+        logger.exception("%s webhook not stored: database unavailable", platform)
+        return _answer(503, "Temporarily unavailable; please retry.")
+    if recorded.duplicate:
+        return _answer(200, "Already received.", id=recorded.event.pk)
+    return _answer(202, "Accepted.", id=recorded.event.pk)
+
+
+@csrf_exempt
+@transaction.non_atomic_requests
+def mindbody_webhook(request):
+    return _receive(request, "mindbody")
+
+
+@csrf_exempt
+@transaction.non_atomic_requests
+def vagaro_webhook(request, integration_id):
+    return _receive(request, "vagaro", integration_id=integration_id)
