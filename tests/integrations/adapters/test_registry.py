@@ -34,6 +34,12 @@ def test_registered_platform_has_fixtures_tests_and_harness(platform):
     assert own_tests.read_text().count("def test_") >= 20
     harness = importlib.import_module(f"tests.integrations.adapters.harness.{platform}")
     assert harness.Harness.platform == platform
+    # A sandbox emulator the demo and end-to-end tests run the real adapter against.
+    emulator = importlib.import_module(f"sandbox.platforms.{platform}")
+    assert emulator.urlpatterns, f"sandbox/platforms/{platform}.py emulates nothing"
+    assert callable(emulator.build_webhooks) and callable(emulator.error_response)
+    sandbox_tests = TESTS / "sandbox" / f"test_{platform}_emulator.py"
+    assert sandbox_tests.is_file(), f"{sandbox_tests.name} is missing"
 
 
 def test_unknown_platform_is_a_configuration_error():
