@@ -103,8 +103,29 @@ class IntegrationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    actions = ["test_connection"]
+    actions = ["test_connection", "sync_now", "full_resync"]
     inlines = [ApiCallInline]
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):
+        self._request_syncs(request, queryset, SyncRun.Kind.INCREMENTAL)
+
+    @admin.action(description="Full resync")
+    def full_resync(self, request, queryset):
+        self._request_syncs(request, queryset, SyncRun.Kind.FULL)
+
+    def _request_syncs(self, request, queryset, kind):
+        from .sync import sync_request, sync_skip_reason
+
+        queued = 0
+        for integration in queryset.select_related("salon"):
+            reason = sync_skip_reason(integration)
+            if reason:
+                self.message_user(request, f"{integration}: {reason}", messages.WARNING)
+                continue
+            sync_request(integration=integration, kind=kind)
+            queued += 1
+        self.message_user(request, f"{queued} sync(s) queued.", messages.SUCCESS)
 
     @admin.display(description="Saved credentials")
     def saved_credentials(self, integration) -> str:

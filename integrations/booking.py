@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from salonsync.metrics import observe_api_calls
+
 from .adapters.base import AdapterConfig, PlatformAdapter
 from .adapters.errors import (
     AuthenticationError,
@@ -104,6 +106,7 @@ class BookingService:
         calls, self._pending_calls = self._pending_calls, []
         if calls:
             ApiCall.objects.bulk_create(calls)
+            observe_api_calls(calls)
 
     def record_calls_for(self, integration: Integration) -> None:
         """The connect flow tests an unsaved candidate; its calls belong to the saved row."""

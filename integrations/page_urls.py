@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import pages
+from . import pages, sync_pages
 
 urlpatterns = [
     path(
@@ -34,5 +34,10 @@ urlpatterns = [
         "salons/<slug:slug>/integrations/<uuid:pk>/disconnect/",
         pages.IntegrationDisconnectView.as_view(),
         name="integration_disconnect",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/sync/",
+        sync_pages.IntegrationSyncView.as_view(),
+        name="integration_sync",
     ),
 ]

@@ -21,6 +21,7 @@ from django.views.generic import FormView, TemplateView
 from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class, platform_choices
 from .adapters.types import WebhookAuth
+from .health import integration_issues_panel
 from .integration_forms import CredentialForm, guide_for
 from .models import Integration, IntegrationStatus
 from .permissions import SalonAccessMixin
@@ -35,6 +36,7 @@ from .selectors_integrations import (
     integration_webhook_stats,
 )
 from .services import ConnectError, integration_connect, integration_disconnect
+from .sync_pages import sync_panel_context
 
 OWNER_ONLY = "Only the salon's owner can connect, re-authenticate or disconnect platforms."
 
@@ -287,8 +289,14 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             recent_calls=integration_recent_calls(integration=integration),
             webhook=webhook_info(integration),
             webhook_stats=integration_webhook_stats(integration=integration),
+            issues=integration_issues_panel(integration),
             reauth_form=form,
             guide=guide_for(integration.platform),
+        )
+        context.update(
+            sync_panel_context(
+                integration=integration, can_operate=self.membership.can(Action.OPERATE)
+            )
         )
         return context
 

@@ -138,7 +138,16 @@ def integration_api_stats(
     )
 
 
-def integration_webhook_stats(*, integration: Integration) -> dict[str, int] | None:
-    """Webhooks received / rejected for the integration. None: the webhook store does not exist
-    yet, so the page says so instead of showing a made-up zero."""
-    return None
+def integration_webhook_stats(*, integration: Integration) -> dict[str, int]:
+    """Webhooks of the last 24 hours: received (verified), rejected, failed or dead, last one."""
+    from django.db.models import Count, Max, Q
+
+    from webhooks.models import WebhookEvent, WebhookStatus
+
+    since = timezone.now() - timedelta(hours=24)
+    return WebhookEvent.objects.filter(integration=integration, received_at__gte=since).aggregate(
+        received=Count("pk", filter=Q(verified=True)),
+        rejected=Count("pk", filter=Q(status=WebhookStatus.REJECTED)),
+        failed=Count("pk", filter=Q(status__in=[WebhookStatus.FAILED, WebhookStatus.DEAD])),
+        last=Max("received_at"),
+    )

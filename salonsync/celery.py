@@ -20,3 +20,5 @@ def _use_django_logging(*args, **kwargs) -> None:
 
 
 app.autodiscover_tasks()
+
+import salonsync.metrics  # noqa: E402,F401  (task outcome counters via Celery signals)

@@ -10,10 +10,12 @@ import os
 import shutil
 
 import pytest
+import requests
 from django.conf import settings
 from django.db import connection
 
 from tests.factories import make_member, make_salon
+from tests.sandbox_transport import ORIGIN, DjangoClientAdapter
 
 REQUIRE_SERVICES = os.environ.get("SALONSYNC_REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"
@@ -57,6 +59,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         close_other_sessions()
+
+
+@pytest.fixture(autouse=True)
+def _rebooking_handler_only_where_asked(request, monkeypatch):
+    """A cancellation dispatches rebooking, which reads availability from the platform. Tests of
+    other parts keep it out of their way; tests marked ``rebooking`` get the real dispatch."""
+    if request.node.get_closest_marker("rebooking"):
+        return
+    from integrations.adapters.types import EventKind
+    from webhooks.events import DOMAIN_HANDLERS
+
+    monkeypatch.setitem(DOMAIN_HANDLERS, EventKind.APPOINTMENT_CANCELLED, [])
 
 
 @pytest.fixture(autouse=True)
@@ -116,3 +130,25 @@ def celery_worker_on_redis(transactional_db):
             yield worker
     finally:
         app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def sandbox_http(monkeypatch, settings):
+    """Every requests.Session the adapters and the sandbox's webhook sender use reaches the
+    in-process app: platforms at /sandbox/..., SalonSync's receivers at /webhooks/..."""
+    transport = DjangoClientAdapter()
+
+    class RoutedSession(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mount(ORIGIN, transport)
+
+    monkeypatch.setattr("integrations.adapters.http.requests.Session", RoutedSession)
+    import sandbox.webhooks
+
+    sandbox.webhooks.SESSION.mount(ORIGIN, transport)
+    settings.MINDBODY_API_URL = f"{ORIGIN}/sandbox/mindbody"
+    settings.VAGARO_API_URL = f"{ORIGIN}/sandbox/vagaro/us02"
+    settings.PHOREST_API_URL = f"{ORIGIN}/sandbox/phorest/third-party-api-server/api/business"
+    settings.SALONSYNC_PUBLIC_URL = ORIGIN
+    return transport

@@ -25,6 +25,7 @@ from integrations.adapters.types import (
 from integrations.booking import BookingService
 from integrations.mirror import mirror_mark_deleted, mirror_upsert
 from integrations.models import Integration
+from rebooking.handlers import on_appointment_cancelled
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ DomainHandler = Callable[[Integration, Event], None]
 DOMAIN_HANDLERS: dict[EventKind, list[DomainHandler]] = {
     EventKind.APPOINTMENT_CREATED: [],
     EventKind.APPOINTMENT_UPDATED: [],
-    EventKind.APPOINTMENT_CANCELLED: [],
+    EventKind.APPOINTMENT_CANCELLED: [on_appointment_cancelled],
     EventKind.APPOINTMENT_DELETED: [],
     EventKind.CUSTOMER_CREATED: [],
     EventKind.CUSTOMER_UPDATED: [],

@@ -16,6 +16,8 @@ from django.db import DatabaseError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from salonsync.metrics import observe_webhook
+
 from .platforms import WEBHOOK_PLATFORMS
 from .platforms.base import Rejected
 from .services import webhook_record, webhook_record_rejected
@@ -27,7 +29,26 @@ def _answer(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"status": status, "message": message, **extra}, status=status)
 
 
+OUTCOMES = {
+    200: "duplicate",
+    202: "accepted",
+    400: "bad_request",
+    401: "rejected",
+    404: "not_found",
+    405: "bad_method",
+    413: "too_large",
+    503: "unavailable",
+}
+
+
 def _receive(request, platform: str, **kwargs):
+    response = _answer_delivery(request, platform, **kwargs)
+    if request.method != "HEAD":
+        observe_webhook(platform, OUTCOMES.get(response.status_code, str(response.status_code)))
+    return response
+
+
+def _answer_delivery(request, platform: str, **kwargs):
     if request.method == "HEAD":
         return HttpResponse(status=200)  # Mindbody's subscription check: no body, no signature
     if request.method != "POST":

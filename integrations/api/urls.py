@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import integrations as i
 from . import views
+from .sync import IntegrationSyncApi
 
 SALON = "salons/<slug:slug>/"
 INTEGRATION = SALON + "integrations/<uuid:pk>/"
@@ -12,6 +13,7 @@ urlpatterns = [
     path(SALON + "integrations/", i.IntegrationListApi.as_view(), name="api_integration_list"),
     path(INTEGRATION, i.IntegrationDetailApi.as_view(), name="api_integration_detail"),
     path(INTEGRATION + "test/", i.IntegrationTestApi.as_view(), name="api_integration_test"),
+    path(INTEGRATION + "sync/", IntegrationSyncApi.as_view(), name="api_integration_sync"),
     path(INTEGRATION + "availability/", i.AvailabilityApi.as_view(), name="api_availability"),
     path(INTEGRATION + "appointments/", i.BookingApi.as_view(), name="api_booking"),
     path(

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import FERNET_KEYS, SANDBOX_ENABLED, SECRET_KEY
+from ..logging import logging_config
+from .base import FERNET_KEYS, LOG_LEVEL, SANDBOX_ENABLED, SECRET_KEY
 from .env import env
 
 _missing = [
@@ -37,3 +38,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Structured JSON logs (request id, integration id, secrets scrubbed) unless told otherwise.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

@@ -568,6 +568,28 @@ def test_disabled_integration_offers_reconnect_and_requires_the_secrets(
 
 
 # -- ConnectionStatus content ----------------------------------------------------------------------
+def test_status_page_counts_webhooks_of_the_last_24_hours(client, owner, salon):
+    from webhooks.models import WebhookEvent
+
+    vagaro = make_integration(salon, "vagaro")
+    for n, (verified, status) in enumerate(
+        [(True, "processed"), (True, "dead"), (False, "rejected")]
+    ):
+        WebhookEvent.objects.create(
+            platform="vagaro",
+            integration=vagaro,
+            external_id=f"e{n}",
+            body=b"{}",
+            verified=verified,
+            status=status,
+        )
+    client.force_login(owner)
+    html = client.get(url("integration_detail", salon, pk=vagaro.pk)).content.decode()
+    assert "<dt>Received (24 h)</dt><dd>2</dd>" in html
+    assert "<dt>Rejected (24 h)</dt><dd>1</dd>" in html
+    assert "<dt>Failed processing</dt><dd>1</dd>" in html
+
+
 def test_status_page_webhook_instructions_per_platform(client, owner, salon, settings):
     settings.SALONSYNC_PUBLIC_URL = "https://app.salonsync.example/"
     vagaro = make_integration(salon, "vagaro")
@@ -576,7 +598,7 @@ def test_status_page_webhook_instructions_per_platform(client, owner, salon, set
     client.force_login(owner)
     html = client.get(url("integration_detail", salon, pk=vagaro.pk)).content.decode()
     assert f'value="https://app.salonsync.example/webhooks/vagaro/{vagaro.pk}/"' in html
-    assert "not yet available" in html
+    assert "<dt>Received (24 h)</dt><dd>0</dd>" in html
     html = client.get(url("integration_detail", salon, pk=mindbody.pk)).content.decode()
     assert 'value="https://app.salonsync.example/webhooks/mindbody/"' in html
     html = client.get(url("integration_detail", salon, pk=phorest.pk)).content.decode()

@@ -6,11 +6,9 @@ import json
 from typing import Any
 
 import pytest
-import requests
 
 from integrations.models import Integration, IntegrationStatus
 from tests.integrations.adapters.harness import load_fixture
-from tests.sandbox_transport import ORIGIN, DjangoClientAdapter
 from webhooks.platforms.mindbody import mindbody_signature
 
 MB_KEY = "mB-signature-key/+=current"
@@ -86,25 +84,3 @@ def vagaro_integration(salon) -> Integration:
     }
     integration.save()
     return integration
-
-
-@pytest.fixture
-def sandbox_http(monkeypatch, settings):
-    """Every requests.Session the adapters and the sandbox's webhook sender use reaches the
-    in-process app: platforms at /sandbox/..., SalonSync's receivers at /webhooks/..."""
-    transport = DjangoClientAdapter()
-
-    class RoutedSession(requests.Session):
-        def __init__(self) -> None:
-            super().__init__()
-            self.mount(ORIGIN, transport)
-
-    monkeypatch.setattr("integrations.adapters.http.requests.Session", RoutedSession)
-    import sandbox.webhooks
-
-    sandbox.webhooks.SESSION.mount(ORIGIN, transport)
-    settings.MINDBODY_API_URL = f"{ORIGIN}/sandbox/mindbody"
-    settings.VAGARO_API_URL = f"{ORIGIN}/sandbox/vagaro/us02"
-    settings.PHOREST_API_URL = f"{ORIGIN}/sandbox/phorest/third-party-api-server/api/business"
-    settings.SALONSYNC_PUBLIC_URL = ORIGIN
-    return transport

@@ -1,0 +1,511 @@
+"""Syncs: pull each integration's platform data into the mirror, page by page, and emit the
+normalized events for the changes they discover (the same events a webhook would bring).
+
+Kinds (SyncRun.Kind):
+- incremental (every 15 minutes): customers changed since the cursor; appointments changed since
+  the cursor where the platform can filter by change time (Phorest), else the appointments of a
+  bounded window around today (yesterday .. +30 days: Vagaro and Mindbody, whose webhooks carry
+  the rest). The first sync of an integration (no cursor yet) is a full one, and a silent
+  baseline: it announces nothing.
+- reconcile (nightly): locations, services, providers, changed customers, and every appointment
+  from 30 days back to 90 days ahead; appointments the mirror holds in that window that the
+  platform no longer lists are marked deleted (appointment.deleted events).
+- full ("Full resync"): everything, appointments from FULL_DAYS_BACK to FULL_DAYS_AHEAD.
+
+Streaming: objects are read and written PAGE_SIZE at a time; nothing holds the whole result set.
+Each page is one transaction (mirror upsert + events), so a domain handler that fails rolls its
+page back and the next run finds the same changes again. Only rows that really changed are
+written and announced, so a re-run (or an overlapping window) changes nothing.
+
+The cursor advances only when a run succeeds: a run that fails (rate limits or 5xx beyond the
+adapter's own retries) loses nothing, the next run (or the task's retry) reads from the same
+cursor. Every run holds the integration's lock (integrations/locks.py); a run that finds it held
+is recorded as skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .adapters import types as t
+from .adapters.errors import (
+    ConfigurationError,
+    IntegrationError,
+    RateLimitError,
+    TransientError,
+    UnsupportedOperation,
+)
+from .booking import BookingService
+from .locks import IntegrationLock
+from .mirror import MIRRORS, mirror_mark_deleted, mirror_upsert
+from .models import (
+    Integration,
+    IntegrationIssue,
+    IntegrationStatus,
+    MirroredAppointment,
+    SyncRun,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = SyncRun.Kind
+State = SyncRun.State
+
+PAGE_SIZE = 500  # normalized objects per page (one transaction, a handful of queries)
+# The next cursor is the read time minus this, so a platform clock a little behind ours loses
+# nothing; what the overlap re-reads is unchanged and neither written nor announced.
+CURSOR_OVERLAP = timedelta(minutes=2)
+INCREMENTAL_DAYS_BACK, INCREMENTAL_DAYS_AHEAD = 1, 30  # platforms without changed-since
+RECONCILE_DAYS_BACK, RECONCILE_DAYS_AHEAD = 30, 90
+FULL_DAYS_BACK, FULL_DAYS_AHEAD = 730, 365
+# Refuse to mark a whole window deleted because the platform listed nothing at all.
+EMPTY_LISTING_GUARD = 10
+# Syncs pause after this long of authentication failure, until the owner reconnects.
+AUTH_PAUSE_AFTER = timedelta(days=3)
+# A requested run whose task never started within this long is marked failed.
+QUEUED_EXPIRY = timedelta(hours=1)
+TOKEN_REFRESH_AHEAD = timedelta(minutes=30)
+
+Progress = Callable[[SyncRun], None]
+
+
+class SyncAborted(Exception):
+    """The run cannot go on (lost its lock, an implausible platform answer); not retried."""
+
+
+def sync_service_for(integration: Integration) -> BookingService:
+    """The BookingService syncs use (tests replace this to reach the sandbox in-process)."""
+    return BookingService(integration)
+
+
+# -- who syncs --------------------------------------------------------------------------------
+def _paused_for_auth() -> Exists:
+    return Exists(
+        IntegrationIssue.objects.filter(
+            integration=OuterRef("pk"),
+            kind=IntegrationIssue.Kind.AUTH_FAILING,
+            resolved_at__isnull=True,
+            opened_at__lte=timezone.now() - AUTH_PAUSE_AFTER,
+        )
+    )
+
+
+def sync_eligible_integrations() -> QuerySet[Integration]:
+    """Integrations the periodic syncs cover: connected (or in error, which is how they recover),
+    and not needing re-authentication for more than AUTH_PAUSE_AFTER."""
+    return (
+        Integration.objects.exclude(
+            status__in=[IntegrationStatus.DISABLED, IntegrationStatus.PENDING]
+        )
+        .annotate(paused=_paused_for_auth())
+        .exclude(Q(status=IntegrationStatus.NEEDS_REAUTH) & Q(paused=True))
+        .order_by("pk")
+    )
+
+
+def sync_skip_reason(integration: Integration) -> str:
+    """Why this integration must not sync now ('' when it may)."""
+    if integration.status == IntegrationStatus.DISABLED:
+        return "This integration is disconnected: reconnect it to sync again."
+    if integration.status == IntegrationStatus.PENDING:
+        return "This integration is not connected yet."
+    if (
+        integration.status == IntegrationStatus.NEEDS_REAUTH
+        and IntegrationIssue.objects.filter(
+            integration=integration,
+            kind=IntegrationIssue.Kind.AUTH_FAILING,
+            resolved_at__isnull=True,
+            opened_at__lte=timezone.now() - AUTH_PAUSE_AFTER,
+        ).exists()
+    ):
+        return (
+            f"{integration.platform_name} has refused the saved credentials for more than 3 days: "
+            "syncing is paused until the owner reconnects."
+        )
+    return ""
+
+
+# -- requests from the page, the admin and the API ---------------------------------------------
+def sync_request(*, integration: Integration, kind: str = Kind.INCREMENTAL) -> SyncRun:
+    """Record a requested sync and queue it (after the transaction commits). The run shows as
+    waiting until a worker starts it; the caller gets its id at once."""
+    from .tasks import sync_integration as sync_integration_task
+
+    run = SyncRun.objects.create(integration=integration, kind=kind, counts={"queued": True})
+
+    def enqueue() -> None:
+        try:
+            sync_integration_task.delay(str(integration.pk), str(kind), run.pk)
+        except Exception:
+            if SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).exists():
+                _finish(run, State.FAILED, "Could not queue the sync: the task queue is down.")
+            raise
+
+    transaction.on_commit(enqueue, robust=True)
+    return run
+
+
+# -- the sync itself --------------------------------------------------------------------------
+def sync_run(
+    *,
+    integration: Integration,
+    kind: str = Kind.INCREMENTAL,
+    run: SyncRun | None = None,
+    service: BookingService | None = None,
+    progress: Progress | None = None,
+    raise_retryable: bool = False,
+) -> SyncRun:
+    """Sync one integration under its lock. Returns the finished SyncRun (succeeded, failed or
+    skipped). With ``raise_retryable`` (the Celery task), a RateLimitError/TransientError is
+    re-raised after the failure is recorded, so the task retries with backoff."""
+    if run is not None and run.state != State.RUNNING:
+        run = None  # finished or cleaned up already (a retried task): record a new run
+    reason = sync_skip_reason(integration)
+    if reason:
+        return _skipped(integration, kind, run, reason)
+    lock = IntegrationLock(integration.pk, "sync")
+    if not lock.acquire():
+        return _skipped(integration, kind, run, "Another sync of this integration is running.")
+    try:
+        run = _start(integration, kind, run)
+        try:
+            syncer = _Syncer(
+                integration=integration,
+                run=run,
+                service=service or sync_service_for(integration),
+                lock=lock,
+                progress=progress,
+            )
+            syncer.execute()
+        except (IntegrationError, ConfigurationError, SyncAborted) as exc:
+            _finish(run, State.FAILED, str(exc)[:500])
+            logger.warning(
+                "sync %s of integration %s failed: %s",
+                run.kind,
+                integration.pk,
+                getattr(exc, "code", type(exc).__name__),
+            )
+            if raise_retryable and isinstance(exc, RateLimitError | TransientError):
+                raise
+            return run
+        except Exception as exc:
+            _finish(run, State.FAILED, f"Internal error ({type(exc).__name__}); see the logs.")
+            logger.exception("sync %s of integration %s crashed", run.kind, integration.pk)
+            raise
+        _finish(run, State.SUCCEEDED)
+        return run
+    finally:
+        lock.release()
+
+
+def _start(integration: Integration, kind: str, run: SyncRun | None) -> SyncRun:
+    now = timezone.now()
+    # We hold the lock, so no other run of this integration is really running: close the ones
+    # a dead worker left behind, and requests whose task never came.
+    others = SyncRun.objects.filter(integration=integration, state=State.RUNNING)
+    if run is not None:
+        others = others.exclude(pk=run.pk)
+    others.exclude(counts__has_key="queued").update(
+        state=State.FAILED,
+        finished_at=now,
+        error="Interrupted: the worker stopped before the sync finished.",
+    )
+    others.filter(counts__has_key="queued", started_at__lt=now - QUEUED_EXPIRY).update(
+        state=State.FAILED, finished_at=now, error="Never started: the queued task was lost."
+    )
+    if run is None:
+        return SyncRun.objects.create(integration=integration, kind=kind, counts={})
+    run.kind, run.counts, run.started_at = kind, {}, now  # the wait in the queue is not its time
+    run.save(update_fields=["kind", "counts", "started_at"])
+    return run
+
+
+def _skipped(integration: Integration, kind: str, run: SyncRun | None, reason: str) -> SyncRun:
+    if run is None:
+        run = SyncRun(integration=integration, kind=kind)
+    run.state, run.error, run.finished_at = State.SKIPPED, reason[:500], timezone.now()
+    run.counts = {}
+    run.save()
+    logger.info("sync %s of integration %s skipped: %s", kind, integration.pk, reason)
+    return run
+
+
+def _finish(run: SyncRun, state: str, error: str = "") -> None:
+    run.state, run.error, run.finished_at = state, error, timezone.now()
+    run.counts = {k: v for k, v in (run.counts or {}).items() if k != "queued"}
+    run.save(update_fields=["state", "error", "finished_at", "counts"])
+
+
+@dataclass
+class _Syncer:
+    integration: Integration
+    run: SyncRun
+    service: BookingService
+    lock: IntegrationLock
+    progress: Progress | None = None
+    read_at: datetime = field(default_factory=timezone.now)
+    counts: dict[str, int] = field(default_factory=dict)
+    # The first sync of an integration is its baseline: it fills the mirror silently. History
+    # read then (18 months of cancellations) is not news a webhook would ever have brought, and
+    # announcing it would set rebooking (and the "webhooks silent" health check) off on all of it.
+    announce: bool = True
+
+    def execute(self) -> None:
+        integration, adapter = self.integration, self.service.adapter
+        cursor = integration.sync_cursor
+        kind = self.run.kind
+        if kind == Kind.INCREMENTAL and cursor is None:
+            kind = Kind.FULL  # the first sync reads everything
+        self.announce = cursor is not None
+        if not self.announce:
+            self.counts["baseline"] = 1
+        self.counts.update(
+            {k: 0 for k in ("appointments", "customers", "created", "updated", "events")}
+        )
+        if kind in (Kind.FULL, Kind.RECONCILE):
+            self.sync_stream(adapter.iter_locations)
+            self.sync_stream(adapter.iter_services)
+            self.sync_stream(adapter.iter_providers)
+        since = None if kind == Kind.FULL else cursor
+        self.sync_stream(lambda: adapter.iter_customers(changed_since=since))
+        if kind == Kind.FULL:
+            self.sync_window(FULL_DAYS_BACK, FULL_DAYS_AHEAD)
+        elif kind == Kind.RECONCILE:
+            self.reconcile()
+        else:
+            try:
+                self.sync_stream(lambda: adapter.iter_changed_appointments(since=cursor))
+            except UnsupportedOperation:
+                self.sync_window(INCREMENTAL_DAYS_BACK, INCREMENTAL_DAYS_AHEAD)
+        values: dict[str, Any] = {"last_sync_at": timezone.now()}
+        if kind != Kind.RECONCILE:  # a window does not cover every change since the cursor
+            values["sync_cursor"] = self.read_at - CURSOR_OVERLAP
+        Integration.objects.filter(pk=integration.pk).update(**values)
+        for name, value in values.items():
+            setattr(integration, name, value)
+
+    # -- windows -------------------------------------------------------------------------------
+    def _today(self) -> date:
+        return self.read_at.astimezone(self._zone()).date()
+
+    def _zone(self) -> ZoneInfo:
+        return getattr(self.service.adapter, "tz", None) or ZoneInfo("UTC")
+
+    def sync_window(self, back: int, ahead: int, seen: set[str] | None = None) -> None:
+        today = self._today()
+        start, end = today - timedelta(days=back), today + timedelta(days=ahead)
+        self.sync_stream(lambda: self.service.adapter.iter_appointments(start, end), seen=seen)
+
+    def reconcile(self) -> None:
+        """Read the window (a day wider on each side than the one judged, so time-zone edges
+        never make an appointment look missing), then mark what the platform no longer has."""
+        seen: set[str] = set()
+        self.sync_window(RECONCILE_DAYS_BACK + 1, RECONCILE_DAYS_AHEAD + 1, seen=seen)
+        today, zone = self._today(), self._zone()
+        window_start = datetime.combine(today - timedelta(days=RECONCILE_DAYS_BACK), time(), zone)
+        window_end = datetime.combine(today + timedelta(days=RECONCILE_DAYS_AHEAD), time(), zone)
+        self.run.window_start, self.run.window_end = window_start, window_end
+        self.run.save(update_fields=["window_start", "window_end"])
+        candidates = (
+            MirroredAppointment.objects.filter(
+                integration=self.integration,
+                deleted=False,
+                start__gte=window_start,
+                start__lt=window_end,
+            )
+            .exclude(version_at__gt=self.read_at)  # applied by a webhook while we read
+            .values_list("platform_id", flat=True)
+        )
+        missing = [pid for pid in candidates.iterator(chunk_size=2000) if pid not in seen]
+        if not seen and len(missing) > EMPTY_LISTING_GUARD:
+            raise SyncAborted(
+                f"{self.integration.platform_name} listed no appointments at all for the "
+                f"reconciliation window, where the mirror has {len(missing)}; nothing was marked "
+                "deleted."
+            )
+        self.counts.setdefault("deleted", 0)
+        for chunk in _chunks(missing, PAGE_SIZE):
+            with transaction.atomic():
+                marked = mirror_mark_deleted(
+                    integration=self.integration, platform_ids=chunk, version_at=self.read_at
+                )
+                for pid in chunk:
+                    self.emit(t.EventKind.APPOINTMENT_DELETED, pid, None, self.read_at)
+            self.counts["deleted"] += marked
+            self.save_progress()
+
+    # -- pages ---------------------------------------------------------------------------------
+    def sync_stream(self, make_iterator: Callable[[], Iterable[Any]], seen=None) -> None:
+        """Read a platform listing PAGE_SIZE objects at a time and apply each page."""
+        for page in self._pages(make_iterator):
+            if seen is not None:
+                seen.update(o.platform_id for o in page)
+            self.apply(page)
+            self.counts["pages"] = self.counts.get("pages", 0) + 1
+            self.save_progress()
+            if not self.lock.extend():
+                raise SyncAborted("The sync lost its lock (it ran longer than the lock's TTL).")
+
+    def _pages(self, make_iterator) -> Iterator[list[Any]]:
+        iterator: Iterator[Any] | None = None
+
+        def next_page() -> list[Any]:
+            nonlocal iterator
+            if iterator is None:
+                iterator = iter(make_iterator())
+            return list(islice(iterator, PAGE_SIZE))
+
+        while True:
+            # One BookingService.run per page: its platform calls are recorded as ApiCalls and
+            # failures update the integration's state.
+            page = self.service.run(next_page)
+            if page:
+                yield page
+            if len(page) < PAGE_SIZE:
+                return
+
+    def apply(self, objects: list[Any]) -> None:
+        """Write the page's new and changed objects; announce what changed."""
+        model, to_fields = MIRRORS[type(objects[0])]
+        label = _LABELS[type(objects[0])]
+        self.counts[label] = self.counts.get(label, 0) + len(objects)
+        latest = {o.platform_id: o for o in objects}
+        values = {pid: to_fields(o) for pid, o in latest.items()}
+        names = list(next(iter(values.values())))
+        existing = {
+            row["platform_id"]: row
+            for row in model.objects.filter(
+                integration=self.integration, platform_id__in=list(latest)
+            ).values("platform_id", "version_at", *names)
+        }
+        changed, unchanged = [], []
+        for pid, obj in latest.items():
+            old = existing.get(pid)
+            if old is not None and old["version_at"] and old["version_at"] > self.read_at:
+                continue  # a webhook brought newer information while we read
+            if old is None or any(old[k] != v for k, v in values[pid].items()):
+                changed.append(obj)
+            else:
+                unchanged.append(pid)
+        self.counts["unchanged"] = self.counts.get("unchanged", 0) + len(unchanged)
+        with transaction.atomic():
+            if unchanged:  # the same state, now known to hold at read_at
+                model.objects.filter(
+                    Q(version_at__lt=self.read_at) | Q(version_at__isnull=True),
+                    integration=self.integration,
+                    platform_id__in=unchanged,
+                ).update(version_at=self.read_at)
+            if not changed:
+                return
+            result = mirror_upsert(
+                integration=self.integration, objects=changed, version_at=self.read_at
+            )
+            self.counts["created"] += result.created
+            self.counts["updated"] += result.updated
+            if isinstance(changed[0], t.Appointment):
+                for obj in changed:
+                    if obj.platform_id not in result.previous_status:
+                        continue  # stale: newer information arrived between read and write
+                    previous = result.previous_status[obj.platform_id]
+                    kind = _domain_kind(previous, obj)
+                    self.emit(kind, obj.platform_id, obj, obj.updated_at or self.read_at)
+            elif isinstance(changed[0], t.Customer):
+                applied = {o.platform_id for o in changed}
+                if result.skipped_stale:
+                    applied = set(
+                        model.objects.filter(
+                            integration=self.integration,
+                            platform_id__in=list(applied),
+                            version_at=self.read_at,
+                        ).values_list("platform_id", flat=True)
+                    )
+                for obj in changed:
+                    if obj.platform_id in applied:
+                        kind = (
+                            t.EventKind.CUSTOMER_UPDATED
+                            if obj.platform_id in existing
+                            else t.EventKind.CUSTOMER_CREATED
+                        )
+                        self.emit(kind, obj.platform_id, obj, obj.updated_at or self.read_at)
+
+    def emit(self, kind: t.EventKind, object_id: str, data, occurred_at: datetime) -> None:
+        from webhooks.events import event_dispatch
+
+        if not self.announce:
+            return
+
+        event = t.Event(
+            kind=kind,
+            platform=self.integration.platform,
+            event_id=f"sync:{kind}:{object_id}:{occurred_at.isoformat()}",
+            object_id=object_id,
+            occurred_at=occurred_at,
+            data=data,
+            account_id=self.integration.account_key,
+        )
+        event_dispatch(integration=self.integration, event=event)
+        self.counts["events"] += 1
+
+    def save_progress(self) -> None:
+        self.run.counts = dict(self.counts)
+        SyncRun.objects.filter(pk=self.run.pk).update(counts=self.run.counts)
+        if self.progress is not None:
+            self.progress(self.run)
+
+
+_LABELS = {
+    t.Appointment: "appointments",
+    t.Customer: "customers",
+    t.Service: "services",
+    t.Provider: "providers",
+    t.Location: "locations",
+}
+
+
+def _domain_kind(previous_status: str | None, appointment: t.Appointment) -> t.EventKind:
+    from webhooks.events import domain_kind_for_appointment
+
+    return domain_kind_for_appointment(previous_status, appointment)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# -- token refresh ----------------------------------------------------------------------------
+def token_refresh_due() -> QuerySet[Integration]:
+    """Integrations whose cached token expires within TOKEN_REFRESH_AHEAD."""
+    return Integration.objects.filter(
+        token_expires_at__isnull=False,
+        token_expires_at__lte=timezone.now() + TOKEN_REFRESH_AHEAD,
+        status__in=[IntegrationStatus.CONNECTED, IntegrationStatus.ERROR],
+    ).order_by("token_expires_at")
+
+
+def integration_token_refresh(
+    *, integration: Integration, service: BookingService | None = None
+) -> bool:
+    """Renew the integration's token ahead of expiry (persisted through BookingService's
+    on_token). False when there was nothing to do or another worker is at it."""
+    lock = IntegrationLock(integration.pk, "token", ttl=120)
+    if not lock.acquire():
+        return False
+    try:
+        service = service or sync_service_for(integration)
+        if not service.adapter.uses_token:
+            return False
+        service.run(service.adapter.authenticate, force=True)
+        return True
+    finally:
+        lock.release()

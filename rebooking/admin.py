@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from .models import Notification, RebookingSettings, RebookingSuggestion
+
+
+@admin.register(RebookingSettings)
+class RebookingSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "salon",
+        "enabled",
+        "on_cancellation",
+        "overdue_enabled",
+        "lookahead_days",
+        "cooldown_days",
+        "updated_at",
+    ]
+    list_filter = ["enabled", "on_cancellation", "overdue_enabled"]
+    search_fields = ["salon__name", "salon__slug"]
+
+
+@admin.register(RebookingSuggestion)
+class RebookingSuggestionAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "salon",
+        "kind",
+        "status",
+        "customer_name",
+        "service_name",
+        "provider_name",
+        "expires_at",
+    ]
+    list_filter = ["kind", "status", "integration__platform"]
+    search_fields = ["customer_name", "customer_ref", "service_name", "salon__slug", "dedupe_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["salon"]
+    readonly_fields = [
+        "dedupe_key",
+        "options",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "booked_appointment_ref",
+        "notified_at",
+    ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "salon", "kind", "channel", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "channel", "status"]
+    search_fields = ["subject", "salon__slug", "last_error"]
+    readonly_fields = [
+        "recipients",
+        "subject",
+        "suggestions",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]

@@ -1,0 +1,211 @@
+"""Rebooking: each salon's settings, the suggestions the engine makes, and the messages sent."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+def default_fallback_intervals() -> dict[str, int]:
+    """Days between visits per service category before a client has enough visits of their own
+    (what salons commonly use as rebooking intervals)."""
+    return {"Cut": 42, "Colour": 56, "Treatment": 35, "Nails": 21, "Brows": 28, "Lashes": 21}
+
+
+class RebookingSettings(models.Model):
+    class Recipients(models.TextChoices):
+        OWNERS = "owners", "Owners"
+        OWNERS_AND_MANAGERS = "owners_managers", "Owners and managers"
+        CUSTOM = "custom", "These addresses"
+
+    salon = models.OneToOneField(
+        "integrations.Salon", on_delete=models.CASCADE, related_name="rebooking_settings"
+    )
+    enabled = models.BooleanField(default=True)
+    on_cancellation = models.BooleanField("Suggest on cancellation", default=True)
+    lookahead_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="How far ahead to look for openings (1–90 days).",
+    )
+    suggestions_per_cancellation = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    prefer_same_provider = models.BooleanField(default=True)
+    keep_usual_time = models.BooleanField(
+        "Keep to the client's usual weekday and time of day", default=True
+    )
+    overdue_enabled = models.BooleanField("Detect overdue clients", default=True)
+    grace_factor = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=1.25,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="A client is overdue after their median gap × this factor (1.00–5.00).",
+    )
+    min_visits = models.PositiveSmallIntegerField(
+        "Visits that make a rhythm",
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(20)],
+    )
+    fallback_intervals = models.JSONField(
+        default=default_fallback_intervals,
+        blank=True,
+        help_text="Days between visits per service category, used until a client has a rhythm.",
+    )
+    default_fallback_days = models.PositiveSmallIntegerField(
+        default=42, validators=[MinValueValidator(7), MaxValueValidator(365)]
+    )
+    cooldown_days = models.PositiveSmallIntegerField(
+        "Contact cooldown (days)",
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text="No client is suggested twice inside this many days.",
+    )
+    suggest_after_no_show = models.BooleanField(
+        "Suggest clients whose last visit was a no-show", default=False
+    )
+    quiet_hours_start = models.TimeField(default=time(20, 0))
+    quiet_hours_end = models.TimeField(default=time(9, 0))
+    daily_cap = models.PositiveSmallIntegerField(
+        "Client messages per day (cap)", default=20, validators=[MaxValueValidator(1000)]
+    )
+    client_messages = models.BooleanField(
+        "Email clients directly (only those who opted in)", default=False
+    )
+    notify = models.CharField(max_length=20, choices=Recipients.choices, default=Recipients.OWNERS)
+    notify_emails = models.TextField(
+        blank=True, help_text="One address per line (for “These addresses”)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "rebooking settings"
+        verbose_name_plural = "rebooking settings"
+
+    def __str__(self) -> str:
+        return f"Rebooking settings of {self.salon}"
+
+    def clean(self) -> None:
+        errors = {}
+        intervals = self.fallback_intervals
+        if not isinstance(intervals, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 7 <= v <= 365
+            for k, v in (intervals or {}).items()
+        ):
+            errors["fallback_intervals"] = (
+                'Give whole days between 7 and 365 per category, e.g. {"Cut": 42}.'
+            )
+        if self.quiet_hours_start == self.quiet_hours_end:
+            errors["quiet_hours_end"] = "Quiet hours must start and end at different times."
+        if self.notify == self.Recipients.CUSTOM and not self.notify_email_list():
+            errors["notify_emails"] = "Give at least one address, or choose owners."
+        if errors:
+            raise ValidationError(errors)
+
+    def notify_email_list(self) -> list[str]:
+        return [line.strip() for line in self.notify_emails.splitlines() if line.strip()]
+
+    def fallback_days(self, category: str) -> int:
+        return int((self.fallback_intervals or {}).get(category) or self.default_fallback_days)
+
+
+class SuggestionKind(models.TextChoices):
+    CANCELLATION = "cancellation", "Rebook after a cancellation"
+    REFILL = "refill", "Fill a freed slot"
+    OVERDUE = "overdue", "Overdue client"
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"
+    EXPIRED = "expired", "Expired"
+
+
+class RebookingSuggestion(models.Model):
+    salon = models.ForeignKey(
+        "integrations.Salon", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    kind = models.CharField(max_length=16, choices=SuggestionKind.choices)
+    status = models.CharField(
+        max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    # Idempotency: one suggestion per cancelled appointment / freed slot / client-and-day.
+    dedupe_key = models.CharField(max_length=300, unique=True)
+    customer_ref = models.CharField(max_length=128, blank=True)  # empty for a refill
+    customer_name = models.CharField(max_length=200, blank=True)
+    service_ref = models.CharField(max_length=128, blank=True)
+    service_name = models.CharField(max_length=200, blank=True)
+    provider_ref = models.CharField(max_length=128, blank=True)
+    provider_name = models.CharField(max_length=200, blank=True)
+    source_appointment_ref = models.CharField(max_length=128, blank=True)
+    # Ranked options: slots [{start, end, provider, service, score}] or, for a refill, clients
+    # [{customer, name, due, score}] for the freed slot in ``slot_start``/``slot_end``.
+    options = models.JSONField(default=list)
+    slot_start = models.DateTimeField(null=True, blank=True)
+    slot_end = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500)
+    revenue = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    booked_appointment_ref = models.CharField(max_length=128, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["salon", "status", "created_at"]),
+            models.Index(fields=["integration", "customer_ref", "created_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()}: {self.customer_name or self.service_name} ({self.status})"
+        )
+
+
+class Notification(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "Digest to the salon"
+        CLIENT = "client", "Message to a client"
+
+    salon = models.ForeignKey(
+        "integrations.Salon", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=16, default="email")
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=300)
+    suggestions = models.ManyToManyField(
+        RebookingSuggestion, related_name="notifications", blank=True
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {', '.join(self.recipients)} ({self.status})"

@@ -1,0 +1,150 @@
+"""A client's rhythm, read from the mirror: usual provider, weekday and time of day, and the
+median gap between visits per service category; and the ranking of open slots against it."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from integrations.adapters.types import Slot
+from integrations.models import MirroredAppointment, MirroredProvider, MirroredService
+
+WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
+
+
+@dataclass
+class Rhythm:
+    customer_ref: str
+    visits: int = 0
+    usual_provider: str = ""
+    usual_weekday: int | None = None  # Monday = 0, in the salon's zone
+    usual_minutes: int | None = None  # minutes after local midnight
+    gap_days: dict[str, float] = field(default_factory=dict)  # category -> days
+    learned: dict[str, bool] = field(default_factory=dict)  # category -> from own visits?
+    last_visit: datetime | None = None
+    last_status: str = ""
+
+    def gap_for(self, category: str, fallback: int) -> float:
+        return self.gap_days.get(category) or float(fallback)
+
+
+def service_catalog(integration) -> dict[str, tuple[str, str]]:
+    """service ref -> (name, category); a salon has tens of services, read once."""
+    return {
+        ref: (name, category)
+        for ref, name, category in MirroredService.objects.filter(
+            integration=integration
+        ).values_list("platform_id", "name", "category")
+    }
+
+
+def provider_names(integration) -> dict[str, str]:
+    return dict(
+        MirroredProvider.objects.filter(integration=integration).values_list("platform_id", "name")
+    )
+
+
+def client_rhythm(
+    *,
+    integration,
+    customer_ref: str,
+    tz: ZoneInfo,
+    min_visits: int,
+    before: datetime,
+    catalog: dict[str, tuple[str, str]] | None = None,
+) -> Rhythm:
+    catalog = catalog if catalog is not None else service_catalog(integration)
+    rows = list(
+        MirroredAppointment.objects.filter(
+            integration=integration,
+            customer_ref=customer_ref,
+            start__lt=before,
+            deleted=False,
+            status__in=["completed", "no_show"],
+        )
+        .order_by("start")
+        .values_list("start", "provider_ref", "service_ref", "status")
+    )
+    rhythm = Rhythm(customer_ref=customer_ref)
+    if rows:
+        rhythm.last_visit, rhythm.last_status = rows[-1][0], rows[-1][3]
+    completed = [r for r in rows if r[3] == "completed"]
+    rhythm.visits = len(completed)
+    if not completed:
+        return rhythm
+    local = [start.astimezone(tz) for start, *_ in completed]
+    rhythm.usual_provider = (
+        Counter(p for _, p, _, _ in completed if p).most_common(1)[0][0]
+        if any(p for _, p, _, _ in completed)
+        else ""
+    )
+    rhythm.usual_weekday = Counter(d.weekday() for d in local).most_common(1)[0][0]
+    rhythm.usual_minutes = int(statistics.median(d.hour * 60 + d.minute for d in local))
+    by_category: dict[str, list[datetime]] = {}
+    for start, _, service_ref, _ in completed:
+        category = catalog.get(service_ref, ("", ""))[1]
+        by_category.setdefault(category, []).append(start)
+    for category, starts in by_category.items():
+        gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(starts)]
+        if len(starts) >= min_visits and gaps:
+            rhythm.gap_days[category] = statistics.median(gaps)
+            rhythm.learned[category] = True
+    return rhythm
+
+
+def rank_slots(
+    slots: list[Slot],
+    rhythm: Rhythm,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    lookahead_days: int,
+    prefer_same_provider: bool,
+    keep_usual_time: bool,
+) -> list[tuple[float, Slot]]:
+    """Score each slot: the usual provider first, then closeness to the usual weekday and time
+    of day, then sooner. Highest score first; ties broken by time."""
+    ranked = []
+    for slot in slots:
+        if slot.start <= now:
+            continue
+        score = 0.0
+        if prefer_same_provider and rhythm.usual_provider:
+            # Outweighs weekday and time together: a client's own stylist comes first.
+            score += 5.0 if slot.provider_id == rhythm.usual_provider else 0.0
+        local = slot.start.astimezone(tz)
+        if keep_usual_time and rhythm.usual_weekday is not None:
+            distance = abs(local.weekday() - rhythm.usual_weekday)
+            distance = min(distance, 7 - distance)
+            score += 2.0 * (1 - distance / 3.5)
+        if keep_usual_time and rhythm.usual_minutes is not None:
+            hours = abs(local.hour * 60 + local.minute - rhythm.usual_minutes) / 60
+            score += 2.0 * max(0.0, 1 - hours / 4)
+        days_ahead = (slot.start - now).total_seconds() / 86400
+        score += 1.0 * max(0.0, 1 - days_ahead / max(lookahead_days, 1))
+        ranked.append((round(score, 3), slot))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1].start, pair[1].provider_id))
+    return ranked
+
+
+def time_of_day(minutes: int) -> str:
+    hour = minutes // 60
+    if hour < 12:
+        return "mornings"
+    if hour >= 17:
+        return "after 5 pm"
+    clock = hour - 12 if hour > 12 else hour
+    return f"around {clock} pm"
+
+
+def describe(rhythm: Rhythm, *, first_name: str, provider_name: str) -> str:
+    """ "Mia usually books Tuesdays after 5 pm with Sam" — or what little we know."""
+    if rhythm.usual_weekday is None or rhythm.usual_minutes is None:
+        return f"{first_name} has no visit history yet"
+    when = f"{WEEKDAYS[rhythm.usual_weekday]} {time_of_day(rhythm.usual_minutes)}"
+    text = f"{first_name} usually books {when}"
+    return f"{text} with {provider_name}" if provider_name else text

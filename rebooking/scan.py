@@ -1,0 +1,203 @@
+"""Who is due: one set-based query over the mirror (window functions and aggregation, portable
+between PostgreSQL and SQLite), never a Python loop over clients.
+
+For every (client, service category) of the given integrations it computes the completed visits,
+the last visit (and its service and provider), and the median gap between visits (the middle row,
+or the mean of the two middle rows, of the ordered gaps). A client is due when the days since
+their last visit reach their own median gap (once they have ``min_visits``; the category's
+fallback interval before that) times the grace factor. Clients with a future booking, inside the
+contact cooldown, inactive, or (unless allowed) whose last visit was a no-show are left out. One
+row per client: their most overdue category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+ACTIVE = ("requested", "booked", "confirmed", "arrived")
+
+
+@dataclass(frozen=True)
+class DueClient:
+    integration_id: str
+    customer_ref: str
+    category: str
+    visits: int
+    last_visit: datetime
+    last_service_ref: str
+    last_provider_ref: str
+    median_gap: float | None  # days, None with a single visit
+    interval: float  # the gap used: median or fallback, days
+    days_since: float
+    overdue_ratio: float  # days_since / (interval × grace)
+
+
+def _days(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def _ts(value: datetime):
+    """A timestamp parameter each backend compares correctly with its stored datetimes."""
+    value = value.astimezone(UTC)
+    if connection.vendor == "postgresql":
+        return value
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _param_ts() -> str:
+    return "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+
+
+def due_clients(
+    *,
+    integration_ids: list[str],
+    now: datetime,
+    due_by: datetime,
+    min_visits: int,
+    grace: float,
+    fallback: dict[str, int],
+    default_fallback: int,
+    cooldown_days: int,
+    include_no_show: bool,
+    category: str | None = None,
+    provider_ref: str | None = None,
+    exclude_customer: str = "",
+    limit: int | None = None,
+) -> list[DueClient]:
+    """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill)."""
+    if not integration_ids:
+        return []
+    ids = [
+        str(i).replace("-", "") if connection.vendor == "sqlite" else str(i)
+        for i in integration_ids
+    ]
+    id_marks = ", ".join(["%s"] * len(ids))
+    ts = _param_ts()
+    fallback_case = (
+        "CASE s.cat " + " ".join(["WHEN %s THEN %s"] * len(fallback)) + " ELSE %s END"
+        if fallback
+        else "%s"
+    )
+    fallback_params: list = [v for pair in fallback.items() for v in pair] + [default_fallback]
+    active_marks = ", ".join(["%s"] * len(ACTIVE))
+    gap_expr = _days("v.start", "v.prev")
+    since_expr = _days(ts, "s.last_visit")
+    no_show_filter = (
+        ""
+        if include_no_show
+        else f"""AND COALESCE((SELECT l.status FROM integrations_mirroredappointment l
+                  WHERE l.integration_id = s.iid AND l.customer_ref = s.cref AND l.deleted = %s
+                    AND l.start < {ts} AND l.status IN ('completed', 'no_show')
+                  ORDER BY l.start DESC LIMIT 1), '') <> 'no_show'"""
+    )
+    # Only fixed fragments and %s marks are interpolated; every value is a parameter.
+    sql = f"""
+    WITH visits AS (
+        SELECT a.integration_id AS iid, a.customer_ref AS cref, COALESCE(sv.category, '') AS cat,
+               a.start AS start, a.service_ref AS sref, a.provider_ref AS pref,
+               LAG(a.start) OVER w AS prev,
+               ROW_NUMBER() OVER (PARTITION BY a.integration_id, a.customer_ref,
+                                  COALESCE(sv.category, '') ORDER BY a.start DESC) AS recency
+        FROM integrations_mirroredappointment a
+        LEFT JOIN integrations_mirroredservice sv
+               ON sv.integration_id = a.integration_id AND sv.platform_id = a.service_ref
+        WHERE a.integration_id IN ({id_marks}) AND a.status = 'completed' AND a.deleted = %s
+          AND a.customer_ref <> '' AND a.start < {ts}
+        WINDOW w AS (PARTITION BY a.integration_id, a.customer_ref, COALESCE(sv.category, '')
+                     ORDER BY a.start)
+    ),
+    gaps AS (
+        SELECT v.iid, v.cref, v.cat, {gap_expr} AS gap,
+               ROW_NUMBER() OVER (PARTITION BY v.iid, v.cref, v.cat ORDER BY {gap_expr}) AS rn,
+               COUNT(*) OVER (PARTITION BY v.iid, v.cref, v.cat) AS n
+        FROM visits v WHERE v.prev IS NOT NULL
+    ),
+    medians AS (
+        SELECT iid, cref, cat, AVG(gap) AS median_gap FROM gaps
+        WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY iid, cref, cat
+    ),
+    summary AS (
+        SELECT v.iid, v.cref, v.cat, COUNT(*) AS visits, MAX(v.start) AS last_visit,
+               MAX(CASE WHEN v.recency = 1 THEN v.sref END) AS last_sref,
+               MAX(CASE WHEN v.recency = 1 THEN v.pref END) AS last_pref
+        FROM visits v GROUP BY v.iid, v.cref, v.cat
+    ),
+    scored AS (
+        SELECT s.iid, s.cref, s.cat, s.visits, s.last_visit, s.last_sref, s.last_pref,
+               m.median_gap,
+               CASE WHEN s.visits >= %s AND m.median_gap IS NOT NULL THEN m.median_gap
+                    ELSE {fallback_case} END AS interval_days,
+               {since_expr} AS days_since
+        FROM summary s LEFT JOIN medians m ON m.iid = s.iid AND m.cref = s.cref AND m.cat = s.cat
+        WHERE NOT EXISTS (
+                SELECT 1 FROM integrations_mirroredappointment f
+                WHERE f.integration_id = s.iid AND f.customer_ref = s.cref AND f.start > {ts}
+                  AND f.deleted = %s AND f.status IN ({active_marks}))
+          AND NOT EXISTS (
+                SELECT 1 FROM rebooking_rebookingsuggestion r
+                WHERE r.integration_id = s.iid AND r.customer_ref = s.cref AND r.created_at > {ts})
+          AND NOT EXISTS (
+                SELECT 1 FROM integrations_mirroredcustomer c
+                WHERE c.integration_id = s.iid AND c.platform_id = s.cref AND c.active = %s)
+          {no_show_filter}
+          {"AND s.cat = %s" if category is not None else ""}
+          {"AND s.last_pref = %s" if provider_ref else ""}
+          {"AND s.cref <> %s" if exclude_customer else ""}
+    ),
+    ranked AS (
+        SELECT scored.*, days_since / (interval_days * %s) AS ratio,
+               ROW_NUMBER() OVER (PARTITION BY iid, cref
+                                  ORDER BY days_since / (interval_days * %s) DESC) AS pick
+        FROM scored WHERE interval_days > 0
+    )
+    SELECT iid, cref, cat, visits, last_visit, last_sref, last_pref, median_gap, interval_days,
+           days_since, ratio
+    FROM ranked
+    WHERE pick = 1 AND {_days(ts, "last_visit")} >= interval_days * %s
+    ORDER BY ratio DESC, cref
+    {"LIMIT %s" if limit else ""}
+    """
+    params: list = [*ids, False, _ts(now)]
+    params += [min_visits, *fallback_params, _ts(due_by)]
+    params += [_ts(now), False, *ACTIVE]
+    params += [_ts(now - timedelta(days=cooldown_days)), False]
+    if not include_no_show:
+        params += [False, _ts(now)]
+    if category is not None:
+        params.append(category)
+    if provider_ref:
+        params.append(provider_ref)
+    if exclude_customer:
+        params.append(exclude_customer)
+    params += [grace, grace, _ts(due_by), grace]
+    if limit:
+        params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_row(r) for r in rows]
+
+
+def _row(r) -> DueClient:
+    last_visit = r[4]
+    if isinstance(last_visit, str):  # SQLite hands back text
+        last_visit = datetime.fromisoformat(last_visit).replace(tzinfo=UTC)
+    iid = r[0]
+    return DueClient(
+        integration_id=str(iid),
+        customer_ref=r[1],
+        category=r[2] or "",
+        visits=int(r[3]),
+        last_visit=last_visit,
+        last_service_ref=r[5] or "",
+        last_provider_ref=r[6] or "",
+        median_gap=float(r[7]) if r[7] is not None else None,
+        interval=float(r[8]),
+        days_since=float(r[9]),
+        overdue_ratio=float(r[10]),
+    )

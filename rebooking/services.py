@@ -1,0 +1,522 @@
+"""RebookingService: suggestions from cancellations, freed slots and each client's own rhythm;
+accepting one books it through BookingService. Idempotent: every suggestion has a dedupe key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from integrations.adapters import errors
+from integrations.adapters.types import AvailabilityFilters, BookingRequest
+from integrations.availability import availability_invalidate, availability_list
+from integrations.booking import BookingService
+from integrations.models import (
+    Integration,
+    IntegrationStatus,
+    MirroredAppointment,
+    MirroredCustomer,
+    Salon,
+)
+
+from .models import RebookingSettings, RebookingSuggestion, SuggestionKind, SuggestionStatus
+from .rhythm import client_rhythm, describe, provider_names, rank_slots, service_catalog
+from .scan import ACTIVE, DueClient, due_clients
+
+logger = logging.getLogger(__name__)
+ENDED = ("cancelled", "late_cancelled", "no_show")
+REFILL_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class AcceptOutcome:
+    ok: bool
+    message: str
+    appointment_ref: str = ""
+    next_option: int | None = None
+
+
+def rebooking_settings_get(*, salon: Salon) -> RebookingSettings:
+    settings, _ = RebookingSettings.objects.get_or_create(salon=salon)
+    return settings
+
+
+# -- shared checks -----------------------------------------------------------------------------
+def _has_future_booking(integration, customer_ref: str, now: datetime, exclude: str = "") -> bool:
+    return (
+        MirroredAppointment.objects.filter(
+            integration=integration,
+            customer_ref=customer_ref,
+            start__gt=now,
+            deleted=False,
+            status__in=ACTIVE,
+        )
+        .exclude(platform_id=exclude)
+        .exists()
+    )
+
+
+def _in_cooldown(integration, customer_ref: str, now: datetime, days: int) -> bool:
+    return RebookingSuggestion.objects.filter(
+        integration=integration,
+        customer_ref=customer_ref,
+        created_at__gt=now - timedelta(days=days),
+    ).exists()
+
+
+def _customer(integration, customer_ref: str) -> MirroredCustomer | None:
+    return MirroredCustomer.objects.filter(
+        integration=integration, platform_id=customer_ref
+    ).first()
+
+
+def _first_name(customer: MirroredCustomer | None) -> str:
+    return (customer.first_name if customer else "") or "This client"
+
+
+def _slot_options(ranked, names: dict[str, str], limit: int) -> list[dict]:
+    return [
+        {
+            "start": slot.start.isoformat(),
+            "end": slot.end.isoformat(),
+            "provider": slot.provider_id,
+            "provider_name": names.get(slot.provider_id, ""),
+            "service": slot.service_id,
+            "score": score,
+        }
+        for score, slot in ranked[:limit]
+    ]
+
+
+def _window(salon: Salon, settings: RebookingSettings, now: datetime):
+    today = now.astimezone(salon.tz).date()
+    return today, today + timedelta(days=settings.lookahead_days)
+
+
+def _create(**fields) -> RebookingSuggestion | None:
+    """Insert under the dedupe key; a concurrent or repeated run finds the existing row."""
+    try:
+        with transaction.atomic():
+            return RebookingSuggestion.objects.create(**fields)
+    except IntegrityError:
+        return None
+
+
+# -- a. after a cancellation: rebook the client ---------------------------------------------------
+def suggestions_for_cancellation(
+    *, integration: Integration, appointment_ref: str, now: datetime | None = None
+) -> list[RebookingSuggestion]:
+    """Both suggestions a cancellation brings: rebook its client, and refill its freed slot."""
+    now = now or timezone.now()
+    settings = rebooking_settings_get(salon=integration.salon)
+    if not (settings.enabled and settings.on_cancellation):
+        return []
+    row = MirroredAppointment.objects.filter(
+        integration=integration, platform_id=appointment_ref
+    ).first()
+    if row is None or row.status not in ("cancelled", "late_cancelled"):
+        return []
+    made = [
+        suggestion_rebook_client(integration=integration, row=row, settings=settings, now=now),
+        suggestion_refill_slot(integration=integration, row=row, settings=settings, now=now),
+    ]
+    return [s for s in made if s is not None]
+
+
+def suggestion_rebook_client(
+    *,
+    integration: Integration,
+    row: MirroredAppointment,
+    settings: RebookingSettings,
+    now: datetime,
+) -> RebookingSuggestion | None:
+    key = f"cancellation:{integration.pk}:{row.platform_id}"
+    if not row.customer_ref or RebookingSuggestion.objects.filter(dedupe_key=key).exists():
+        return None
+    salon = integration.salon
+    customer = _customer(integration, row.customer_ref)
+    if customer is not None and not customer.active:
+        return None
+    if _has_future_booking(integration, row.customer_ref, now, exclude=row.platform_id):
+        return None  # they already rebooked
+    if _in_cooldown(integration, row.customer_ref, now, settings.cooldown_days):
+        return None
+    catalog = service_catalog(integration)
+    rhythm = client_rhythm(
+        integration=integration,
+        customer_ref=row.customer_ref,
+        tz=salon.tz,
+        min_visits=settings.min_visits,
+        before=now,
+        catalog=catalog,
+    )
+    if rhythm.last_status == "no_show" and not settings.suggest_after_no_show:
+        return None
+    first, last = _window(salon, settings, now)
+    filters = AvailabilityFilters(service_ids=(row.service_ref,) if row.service_ref else ())
+    slots = availability_list(
+        integration=integration, start_date=first, end_date=last, filters=filters
+    )
+    if not rhythm.usual_provider:
+        rhythm.usual_provider = row.provider_ref  # no history: the provider they had booked
+    ranked = rank_slots(
+        slots,
+        rhythm,
+        tz=salon.tz,
+        now=now,
+        lookahead_days=settings.lookahead_days,
+        prefer_same_provider=settings.prefer_same_provider,
+        keep_usual_time=settings.keep_usual_time,
+    )
+    if not ranked:
+        return None
+    names = provider_names(integration)
+    options = _slot_options(ranked, names, settings.suggestions_per_cancellation)
+    provider_name = names.get(rhythm.usual_provider, "")
+    found = len(options)
+    reason = (
+        f"{describe(rhythm, first_name=_first_name(customer), provider_name=provider_name)}; "
+        f"{found} opening{'s' if found != 1 else ''} found."
+    )
+    service_name, _ = catalog.get(row.service_ref, (row.service_name, ""))
+    return _create(
+        salon=salon,
+        integration=integration,
+        kind=SuggestionKind.CANCELLATION,
+        dedupe_key=key,
+        customer_ref=row.customer_ref,
+        customer_name=(customer.name if customer else "")[:200],
+        service_ref=row.service_ref,
+        service_name=(service_name or row.service_name)[:200],
+        provider_ref=rhythm.usual_provider,
+        provider_name=provider_name[:200],
+        source_appointment_ref=row.platform_id,
+        options=options,
+        reason=reason[:500],
+        revenue=row.price,
+        expires_at=now + timedelta(days=settings.lookahead_days),
+    )
+
+
+# -- b. refill the freed slot -------------------------------------------------------------------
+def suggestion_refill_slot(
+    *,
+    integration: Integration,
+    row: MirroredAppointment,
+    settings: RebookingSettings,
+    now: datetime,
+) -> RebookingSuggestion | None:
+    key = f"refill:{integration.pk}:{row.platform_id}"
+    if row.start <= now or RebookingSuggestion.objects.filter(dedupe_key=key).exists():
+        return None
+    salon = integration.salon
+    catalog = service_catalog(integration)
+    service_name, category = catalog.get(row.service_ref, (row.service_name, ""))
+    query = {
+        "integration_ids": [str(integration.pk)],
+        "now": now,
+        "due_by": row.start,
+        "min_visits": settings.min_visits,
+        "grace": 1.0,  # due (not only overdue) by the slot
+        "fallback": settings.fallback_intervals or {},
+        "default_fallback": settings.default_fallback_days,
+        "cooldown_days": settings.cooldown_days,
+        "include_no_show": settings.suggest_after_no_show,
+        "category": category,
+        "exclude_customer": row.customer_ref,
+        "limit": REFILL_CANDIDATES,
+    }
+    due = due_clients(
+        **query, provider_ref=row.provider_ref if settings.prefer_same_provider else None
+    )
+    if not due and settings.prefer_same_provider:
+        due = due_clients(**query)  # nobody due with this provider: anyone due for the service
+    if not due:
+        return None
+    customers = {
+        c.platform_id: c
+        for c in MirroredCustomer.objects.filter(
+            integration=integration, platform_id__in=[d.customer_ref for d in due]
+        )
+    }
+    options = [
+        {
+            "customer": d.customer_ref,
+            "name": customers[d.customer_ref].name
+            if d.customer_ref in customers
+            else d.customer_ref,
+            "due": (d.last_visit + timedelta(days=d.interval)).isoformat(),
+            "last_visit": d.last_visit.isoformat(),
+            "score": round(d.overdue_ratio, 3),
+        }
+        for d in due
+    ]
+    provider_name = provider_names(integration).get(row.provider_ref, "")
+    when = row.start.astimezone(salon.tz).strftime("%a %b %-d, %-I:%M %p")
+    with_whom = f" with {provider_name}" if provider_name else ""
+    reason = (
+        f"{service_name or 'A slot'}{with_whom} on {when} is free again; "
+        f"{len(options)} client{'s' if len(options) != 1 else ''} due for it."
+    )
+    return _create(
+        salon=salon,
+        integration=integration,
+        kind=SuggestionKind.REFILL,
+        dedupe_key=key,
+        service_ref=row.service_ref,
+        service_name=(service_name or "")[:200],
+        provider_ref=row.provider_ref,
+        provider_name=provider_name[:200],
+        source_appointment_ref=row.platform_id,
+        options=options,
+        slot_start=row.start,
+        slot_end=row.end,
+        reason=reason[:500],
+        revenue=row.price,
+        expires_at=row.start,
+    )
+
+
+# -- c. the daily overdue scan --------------------------------------------------------------------
+def overdue_scan(*, salon: Salon, now: datetime | None = None) -> list[RebookingSuggestion]:
+    """Suggestions for the most overdue clients (set-based query), at most the daily cap."""
+    now = now or timezone.now()
+    settings = rebooking_settings_get(salon=salon)
+    if not (settings.enabled and settings.overdue_enabled):
+        return []
+    integrations = {
+        str(i.pk): i
+        for i in salon.integrations.filter(status=IntegrationStatus.CONNECTED).select_related(
+            "salon"
+        )
+    }
+    due = due_clients(
+        integration_ids=list(integrations),
+        now=now,
+        due_by=now,
+        min_visits=settings.min_visits,
+        grace=float(settings.grace_factor),
+        fallback=settings.fallback_intervals or {},
+        default_fallback=settings.default_fallback_days,
+        cooldown_days=settings.cooldown_days,
+        include_no_show=settings.suggest_after_no_show,
+        limit=settings.daily_cap,
+    )
+    made = []
+    for client in due:
+        integration = integrations[_uuid(client.integration_id, integrations)]
+        suggestion = _overdue_suggestion(integration, client, settings, now)
+        if suggestion is not None:
+            made.append(suggestion)
+    return made
+
+
+def _uuid(value: str, known: dict) -> str:
+    if value in known:
+        return value
+    return next(k for k in known if k.replace("-", "") == value.replace("-", ""))
+
+
+def _overdue_suggestion(
+    integration, client: DueClient, settings, now
+) -> RebookingSuggestion | None:
+    key = f"overdue:{integration.pk}:{client.customer_ref}:{now.date().isoformat()}"
+    if RebookingSuggestion.objects.filter(dedupe_key=key).exists():
+        return None
+    salon = integration.salon
+    customer = _customer(integration, client.customer_ref)
+    catalog = service_catalog(integration)
+    rhythm = client_rhythm(
+        integration=integration,
+        customer_ref=client.customer_ref,
+        tz=salon.tz,
+        min_visits=settings.min_visits,
+        before=now,
+        catalog=catalog,
+    )
+    first, last = _window(salon, settings, now)
+    filters = AvailabilityFilters(
+        service_ids=(client.last_service_ref,) if client.last_service_ref else ()
+    )
+    try:
+        slots = availability_list(
+            integration=integration, start_date=first, end_date=last, filters=filters
+        )
+    except errors.IntegrationError as exc:
+        logger.warning("overdue scan: no availability for %s (%s)", integration.pk, exc.code)
+        slots = []
+    ranked = rank_slots(
+        slots,
+        rhythm,
+        tz=salon.tz,
+        now=now,
+        lookahead_days=settings.lookahead_days,
+        prefer_same_provider=settings.prefer_same_provider,
+        keep_usual_time=settings.keep_usual_time,
+    )
+    names = provider_names(integration)
+    service_name = catalog.get(client.last_service_ref, ("", ""))[0]
+    weeks = round(client.days_since / 7)
+    every = round(client.interval / 7)
+    habit = (
+        "usually comes"
+        if client.median_gap is not None and client.visits >= settings.min_visits
+        else "is due"
+    )
+    reason = (
+        f"{_first_name(customer)} {habit} every {every} week{'s' if every != 1 else ''} for "
+        f"{(client.category or service_name or 'a visit').lower()}; last visit {weeks} "
+        f"week{'s' if weeks != 1 else ''} ago."
+    )
+    return _create(
+        salon=salon,
+        integration=integration,
+        kind=SuggestionKind.OVERDUE,
+        dedupe_key=key,
+        customer_ref=client.customer_ref,
+        customer_name=(customer.name if customer else "")[:200],
+        service_ref=client.last_service_ref,
+        service_name=service_name[:200],
+        provider_ref=client.last_provider_ref,
+        provider_name=names.get(client.last_provider_ref, "")[:200],
+        options=_slot_options(ranked, names, settings.suggestions_per_cancellation),
+        reason=reason[:500],
+        expires_at=now + timedelta(days=settings.lookahead_days),
+    )
+
+
+# -- decisions ----------------------------------------------------------------------------------
+def suggestion_accept(
+    *, suggestion: RebookingSuggestion, option_index: int = 0, user
+) -> AcceptOutcome:
+    """Book the chosen option through BookingService. A slot taken meanwhile offers the next."""
+    with transaction.atomic():
+        suggestion = RebookingSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if suggestion.status != SuggestionStatus.OPEN:
+            return AcceptOutcome(
+                False, f"This suggestion is already {suggestion.get_status_display().lower()}."
+            )
+        options = suggestion.options or []
+        if not 0 <= option_index < len(options):
+            return AcceptOutcome(False, "There is no such option.")
+        option = options[option_index]
+        if suggestion.kind == SuggestionKind.REFILL:
+            request = BookingRequest(
+                customer_id=option["customer"],
+                service_id=suggestion.service_ref,
+                provider_id=suggestion.provider_ref,
+                start=suggestion.slot_start,
+                idempotency_key=f"suggestion-{suggestion.pk}",
+            )
+        else:
+            request = BookingRequest(
+                customer_id=suggestion.customer_ref,
+                service_id=option.get("service") or suggestion.service_ref,
+                provider_id=option["provider"],
+                start=datetime.fromisoformat(option["start"]),
+                idempotency_key=f"suggestion-{suggestion.pk}",
+            )
+        integration = suggestion.integration
+        try:
+            appointment = BookingService(integration).book(request)
+        except errors.ValidationError:
+            option["taken"] = True
+            suggestion.options = options
+            suggestion.save(update_fields=["options"])
+            availability_invalidate(integration=integration)
+            following = next(
+                (i for i in range(option_index + 1, len(options)) if not options[i].get("taken")),
+                None,
+            )
+            if suggestion.kind == SuggestionKind.REFILL:
+                text = "The platform refused this booking (the slot may be taken)."
+            else:
+                text = "That opening was taken meanwhile."
+            if following is not None:
+                text += " The next one is offered."
+            return AcceptOutcome(False, text, next_option=following)
+        except errors.IntegrationError as exc:
+            return AcceptOutcome(
+                False, f"{integration.platform_name} could not book it: {exc.message}"
+            )
+        suggestion.status = SuggestionStatus.ACCEPTED
+        suggestion.decided_at = timezone.now()
+        suggestion.decided_by = user if getattr(user, "is_authenticated", False) else None
+        suggestion.booked_appointment_ref = appointment.platform_id[:128]
+        suggestion.save(
+            update_fields=["status", "decided_at", "decided_by", "booked_appointment_ref"]
+        )
+    availability_invalidate(integration=integration)
+    local = appointment.start.astimezone(integration.salon.tz)
+    return AcceptOutcome(
+        True, f"Booked for {local:%a %b %-d, %-I:%M %p}.", appointment_ref=appointment.platform_id
+    )
+
+
+def suggestion_dismiss(*, suggestion: RebookingSuggestion, user) -> None:
+    updated = RebookingSuggestion.objects.filter(
+        pk=suggestion.pk, status=SuggestionStatus.OPEN
+    ).update(
+        status=SuggestionStatus.DISMISSED,
+        decided_at=timezone.now(),
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if updated:
+        suggestion.refresh_from_db()
+
+
+def suggestions_expire(*, now: datetime | None = None) -> int:
+    return RebookingSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, expires_at__lte=now or timezone.now()
+    ).update(status=SuggestionStatus.EXPIRED)
+
+
+def rebooking_figures(*, salon: Salon, since: datetime) -> dict:
+    """What rebooking achieved since ``since``: the page's figures."""
+    settings = rebooking_settings_get(salon=salon)
+    cancelled = MirroredAppointment.objects.filter(
+        integration__salon=salon,
+        status__in=("cancelled", "late_cancelled"),
+        start__gte=since,
+        deleted=False,
+    ).exclude(customer_ref="")
+    rebooked_later = MirroredAppointment.objects.filter(
+        integration=OuterRef("integration"),
+        customer_ref=OuterRef("customer_ref"),
+        start__gt=OuterRef("start") - timedelta(days=1),
+        start__lte=OuterRef("start") + timedelta(days=settings.lookahead_days),
+        deleted=False,
+    ).exclude(status__in=ENDED)
+    counts = cancelled.aggregate(
+        total=Count("pk"), rebooked=Count("pk", filter=Q(Exists(rebooked_later)))
+    )
+    suggestions = RebookingSuggestion.objects.filter(salon=salon, created_at__gte=since)
+    by = suggestions.aggregate(
+        accepted=Count("pk", filter=Q(status=SuggestionStatus.ACCEPTED)),
+        dismissed=Count("pk", filter=Q(status=SuggestionStatus.DISMISSED)),
+        expired=Count("pk", filter=Q(status=SuggestionStatus.EXPIRED)),
+        open=Count("pk", filter=Q(status=SuggestionStatus.OPEN)),
+        freed=Count("pk", filter=Q(kind=SuggestionKind.REFILL)),
+        refilled=Count(
+            "pk", filter=Q(kind=SuggestionKind.REFILL, status=SuggestionStatus.ACCEPTED)
+        ),
+        revenue=Sum("revenue", filter=Q(status=SuggestionStatus.ACCEPTED)),
+    )
+    total = counts["total"] or 0
+    return {
+        "cancellations": total,
+        "rebooked": counts["rebooked"] or 0,
+        "rebook_rate": (counts["rebooked"] / total) if total else None,
+        "freed_slots": by["freed"],
+        "refilled": by["refilled"],
+        "accepted": by["accepted"],
+        "dismissed": by["dismissed"],
+        "expired": by["expired"],
+        "open": by["open"],
+        "credited_bookings": by["accepted"],
+        "credited_revenue": by["revenue"] or 0,
+    }

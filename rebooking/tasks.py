@@ -1,0 +1,78 @@
+"""Celery tasks: each loads ids and calls a service; idempotent (dedupe keys), acks_late."""
+
+from celery import shared_task
+
+from integrations.adapters.errors import RateLimitError, TransientError
+
+
+def _notify(salon, suggestions) -> None:
+    if not suggestions:
+        return
+    from .notifications import notify_digest
+
+    notify_digest(salon=salon, suggestions=suggestions)
+
+
+@shared_task(
+    name="rebooking.on_cancellation",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(RateLimitError, TransientError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=6,
+)
+def rebook_on_cancellation_task(integration_id: str, appointment_ref: str) -> int:
+    from integrations.models import Integration
+
+    from .services import suggestions_for_cancellation
+
+    integration = Integration.objects.select_related("salon").filter(pk=integration_id).first()
+    if integration is None:
+        return 0
+    made = suggestions_for_cancellation(integration=integration, appointment_ref=appointment_ref)
+    _notify(integration.salon, made)
+    return len(made)
+
+
+@shared_task(name="rebooking.overdue_scan_all")
+def overdue_scan_all_task() -> int:
+    from integrations.models import Salon
+
+    ids = list(
+        Salon.objects.filter(integrations__status="connected")
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        overdue_scan_task.delay(pk)
+    return len(ids)
+
+
+@shared_task(
+    name="rebooking.overdue_scan",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(RateLimitError, TransientError),
+    retry_backoff=60,
+    max_retries=3,
+)
+def overdue_scan_task(salon_id: int) -> int:
+    from integrations.models import Salon
+
+    from .services import overdue_scan
+
+    salon = Salon.objects.filter(pk=salon_id).first()
+    if salon is None:
+        return 0
+    made = overdue_scan(salon=salon)
+    _notify(salon, made)
+    return len(made)
+
+
+@shared_task(name="rebooking.expire_suggestions")
+def expire_suggestions_task() -> int:
+    from .services import suggestions_expire
+
+    return suggestions_expire()
