@@ -120,6 +120,8 @@ def suggestions_for_cancellation(
     ).first()
     if row is None or row.status not in ("cancelled", "late_cancelled"):
         return []
+    if row.start < now - timedelta(days=settings.lookahead_days):
+        return []  # an old cancellation found late (e.g. by a resync) is history, not news
     made = [
         suggestion_rebook_client(integration=integration, row=row, settings=settings, now=now),
         suggestion_refill_slot(integration=integration, row=row, settings=settings, now=now),

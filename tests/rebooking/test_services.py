@@ -277,3 +277,16 @@ def test_overdue_scan_creates_capped_idempotent_suggestions(integration, salon, 
     # A re-run never repeats B (cooldown, dedupe key): the cap now reaches the next client.
     assert [s.customer_ref for s in overdue_scan(salon=salon, now=NOW)] == ["a"]
     assert overdue_scan(salon=salon, now=NOW) == []
+
+
+def test_an_old_cancellation_found_late_is_not_news(integration, slots):
+    customer(integration, "old")
+    every(integration, "old", datetime(2025, 9, 2, 17, 30, tzinfo=NY), 21, 4)
+    visit(
+        integration, "old", datetime(2026, 1, 6, 17, 30, tzinfo=NY), status="cancelled", ref="c-old"
+    )
+    slots += [slot(14, 17)]
+    assert (
+        suggestions_for_cancellation(integration=integration, appointment_ref="c-old", now=NOW)
+        == []
+    )
