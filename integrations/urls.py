@@ -7,4 +7,5 @@ urlpatterns = [
     path("salons/<slug:slug>/", views.SalonDetailView.as_view(), name="salon_detail"),
     path("salons/<slug:slug>/settings/", views.SalonSettingsView.as_view(), name="salon_settings"),
     path("", include("integrations.page_urls")),
+    path("", include("rebooking.urls")),
 ]

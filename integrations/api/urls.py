@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import integrations as i
 from . import views
@@ -21,4 +21,5 @@ urlpatterns = [
         i.CustomerAppointmentsApi.as_view(),
         name="api_customer_appointments",
     ),
+    path("salons/<slug:slug>/rebooking/", include("rebooking.api_urls")),
 ]

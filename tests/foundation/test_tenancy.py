@@ -182,8 +182,9 @@ def test_api_owner_patch_and_validation(client, owner, salon):
 
 def test_api_requires_authentication(client, salon):
     response = client.get("/api/v1/salons/")
-    assert response.status_code in (401, 403)
-    assert response.json()["error"]["code"] in ("not_authenticated", "permission_denied")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
 
 
 def test_api_token_authentication(client, owner):

@@ -1,0 +1,22 @@
+"""URLs of the rebooking pages (included from integrations/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+SALON = "salons/<slug:slug>/rebooking/"
+
+urlpatterns = [
+    path(SALON, views.SuggestionListView.as_view(), name="rebooking_suggestions"),
+    path(SALON + "settings/", views.RebookingSettingsView.as_view(), name="rebooking_settings"),
+    path(
+        SALON + "<int:pk>/accept/",
+        views.SuggestionAcceptView.as_view(),
+        name="rebooking_suggestion_accept",
+    ),
+    path(
+        SALON + "<int:pk>/dismiss/",
+        views.SuggestionDismissView.as_view(),
+        name="rebooking_suggestion_dismiss",
+    ),
+]

@@ -1,0 +1,265 @@
+"""The rebooking pages: suggestions (accept books it, dismiss) and the RebookingSettings form.
+
+Thin views: RebookingService (``services``) decides and books. Every member sees both pages;
+accepting and dismissing need Action.OPERATE, changing settings Action.EDIT_SALON (others get
+the page read-only and 403 on POST). Another salon's suggestion is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView, UpdateView, View
+
+from integrations.permissions import SalonAccessMixin
+from integrations.roles import Action
+
+from .forms import RebookingSettingsForm
+from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
+from .services import (
+    rebooking_figures,
+    rebooking_settings_get,
+    suggestion_accept,
+    suggestion_dismiss,
+)
+
+FIGURES_DAYS = 30
+PAGE_SIZE = 25
+
+
+# -- presentation helpers (also used by the emails) ---------------------------------------------
+def _parse_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def format_when(value, tz) -> str:
+    """A slot time in the salon's time zone, e.g. "Tue Mar 4, 2:30 PM"."""
+    moment = _parse_time(value)
+    if moment is None:
+        return ""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, tz)
+    local = moment.astimezone(tz)
+    return f"{local:%a %b} {local.day}, {_clock(local)}"
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour % 12 or 12}:{moment:%M %p}"
+
+
+def format_due(value) -> str:
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return ""
+    return f"{day:%b} {day.day}"
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    index: int
+    label: str
+    detail: str
+    taken: bool
+
+
+def option_rows(suggestion: RebookingSuggestion) -> list[OptionRow]:
+    """The ranked options in words: slot times (salon time) with the provider, or, for a freed
+    slot, the clients who are due."""
+    tz = suggestion.salon.tz
+    rows = []
+    for index, option in enumerate(suggestion.options or []):
+        if not isinstance(option, dict):
+            continue
+        if suggestion.kind == SuggestionKind.REFILL:
+            label = option.get("name") or option.get("customer") or "Client"
+            due = format_due(option.get("due")) if option.get("due") else ""
+            detail = f"due since {due}" if due else ""
+        else:
+            label = format_when(option.get("start"), tz)
+            detail = option.get("provider_name") or ""
+        rows.append(OptionRow(index, label, detail, bool(option.get("taken"))))
+    return rows
+
+
+def best_option(suggestion: RebookingSuggestion) -> OptionRow | None:
+    return next((row for row in option_rows(suggestion) if not row.taken), None)
+
+
+def slot_label(suggestion: RebookingSuggestion) -> str:
+    if suggestion.slot_start is None:
+        return ""
+    text = format_when(suggestion.slot_start, suggestion.salon.tz)
+    if suggestion.slot_end:
+        text += f"–{_clock(suggestion.slot_end.astimezone(suggestion.salon.tz))}"
+    return text
+
+
+def suggestion_page_url(suggestion_or_salon, *, absolute_base: str = "") -> str:
+    salon = getattr(suggestion_or_salon, "salon", suggestion_or_salon)
+    return absolute_base.rstrip("/") + reverse("rebooking_suggestions", kwargs={"slug": salon.slug})
+
+
+# -- suggestions --------------------------------------------------------------------------------
+class SuggestionListView(SalonAccessMixin, TemplateView):
+    """Tabs by status (open first), one card per suggestion, the figures of the last 30 days."""
+
+    template_name = "rebooking/suggestions.html"
+    write_action = Action.OPERATE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", SuggestionStatus.OPEN)
+        if status not in SuggestionStatus.values:
+            status = SuggestionStatus.OPEN
+        counts = dict(
+            RebookingSuggestion.objects.filter(salon=self.salon)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        queryset = RebookingSuggestion.objects.filter(
+            salon=self.salon, status=status
+        ).select_related("salon", "integration", "decided_by")
+        if status == SuggestionStatus.OPEN:
+            queryset = queryset.order_by("expires_at", "-created_at")
+        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        picked = self._picked()
+        cards = []
+        for suggestion in page.object_list:
+            rows = option_rows(suggestion)
+            choice = picked.get(suggestion.pk)
+            if choice is None or not any(r.index == choice and not r.taken for r in rows):
+                choice = next((r.index for r in rows if not r.taken), None)
+            cards.append(
+                {
+                    "suggestion": suggestion,
+                    "options": rows,
+                    "selected": choice,
+                    "slot": slot_label(suggestion),
+                    "is_refill": suggestion.kind == SuggestionKind.REFILL,
+                }
+            )
+        figures = rebooking_figures(
+            salon=self.salon, since=timezone.now() - timedelta(days=FIGURES_DAYS)
+        )
+        rate = figures.get("rebook_rate")
+        context.update(
+            status=status,
+            tabs=[
+                {"value": value, "label": label, "count": counts.get(value, 0)}
+                for value, label in SuggestionStatus.choices
+            ],
+            cards=cards,
+            page_obj=page,
+            figures=figures,
+            rebook_rate=None if rate is None else round(rate * 100),
+            figures_days=FIGURES_DAYS,
+            can_operate=self.membership.can(Action.OPERATE),
+        )
+        return context
+
+    def _picked(self) -> dict[int, int]:
+        """?pick=<suggestion>:<option> pre-selects an option (the next one after a taken slot)."""
+        try:
+            pk, option = (int(part) for part in self.request.GET.get("pick", "").split(":"))
+        except ValueError:
+            return {}
+        return {pk: option}
+
+
+class _SuggestionActionView(SalonAccessMixin, View):
+    http_method_names = ["post"]
+    write_action = Action.OPERATE
+
+    def get_suggestion(self) -> RebookingSuggestion:
+        return get_object_or_404(
+            RebookingSuggestion.objects.select_related("salon", "integration"),
+            pk=self.kwargs["pk"],
+            salon=self.salon,
+        )
+
+    def back(self, **query) -> HttpResponseRedirect:
+        url = reverse("rebooking_suggestions", kwargs={"slug": self.salon.slug})
+        anchor = query.pop("anchor", "")
+        if query:
+            url += "?" + urlencode(query)
+        return HttpResponseRedirect(url + (f"#suggestion-{anchor}" if anchor else ""))
+
+
+class SuggestionAcceptView(_SuggestionActionView):
+    def post(self, request, *args, **kwargs):
+        suggestion = self.get_suggestion()
+        try:
+            option = int(request.POST.get("option", 0))
+        except ValueError:
+            option = -1
+        if not 0 <= option < len(suggestion.options or []):
+            messages.error(request, "Choose one of the offered options.")
+            return self.back(anchor=suggestion.pk)
+        outcome = suggestion_accept(suggestion=suggestion, option_index=option, user=request.user)
+        if outcome.ok:
+            messages.success(request, f"{_who(suggestion)}: {outcome.message}")
+            return self.back()
+        messages.error(request, f"{_who(suggestion)}: {outcome.message}")
+        if outcome.next_option is not None:
+            return self.back(pick=f"{suggestion.pk}:{outcome.next_option}", anchor=suggestion.pk)
+        return self.back(anchor=suggestion.pk)
+
+
+class SuggestionDismissView(_SuggestionActionView):
+    def post(self, request, *args, **kwargs):
+        suggestion = self.get_suggestion()
+        if suggestion.status != SuggestionStatus.OPEN:
+            messages.error(
+                request,
+                f"{_who(suggestion)}: this suggestion is already "
+                f"{suggestion.get_status_display().lower()}.",
+            )
+            return self.back()
+        suggestion_dismiss(suggestion=suggestion, user=request.user)
+        messages.success(request, f"{_who(suggestion)}: dismissed.")
+        return self.back()
+
+
+def _who(suggestion: RebookingSuggestion) -> str:
+    if suggestion.kind == SuggestionKind.REFILL:
+        return f"Freed slot {slot_label(suggestion)}".strip()
+    return suggestion.customer_name or "Client"
+
+
+# -- settings -----------------------------------------------------------------------------------
+class RebookingSettingsView(SalonAccessMixin, UpdateView):
+    template_name = "rebooking/settings.html"
+    form_class = RebookingSettingsForm
+    write_action = Action.EDIT_SALON
+
+    def get_object(self, queryset=None):
+        return rebooking_settings_get(salon=self.salon)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.membership.can(Action.EDIT_SALON):
+            form.disable()
+        return form
+
+    def form_valid(self, form):
+        messages.success(self.request, "Rebooking settings saved.")
+        return super().form_valid(form)
+
+    def get_success_url(self) -> str:
+        return reverse("rebooking_settings", kwargs={"slug": self.salon.slug})
