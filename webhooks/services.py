@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from integrations.adapters import errors
@@ -62,7 +63,13 @@ def webhook_record(
     handler = WEBHOOK_PLATFORMS[platform]
     external_id = handler.event_id(payload)
     try:
-        with transaction.atomic():
+        # One autocommit INSERT (a single statement is atomic): stored before we answer, with no
+        # BEGIN/COMMIT round trips. It is marked queued up front; if the publish below fails the
+        # sweeper re-enqueues it, as it does any event left received or queued.
+        # Inside an outer transaction (tests, a caller's atomic block) a savepoint keeps a
+        # duplicate's IntegrityError from breaking it.
+        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with guard:
             event = WebhookEvent.objects.create(
                 platform=platform,
                 integration=integration,
@@ -73,18 +80,20 @@ def webhook_record(
                 body=request.body,
                 remote_ip=_remote_ip(request),
                 verified=True,
-                status=WebhookStatus.RECEIVED,
+                status=WebhookStatus.QUEUED,
             )
-            transaction.on_commit(lambda: webhook_enqueue(event=event))
     except IntegrityError:
         existing = WebhookEvent.objects.get(
             platform=platform, integration=integration, external_id=external_id, verified=True
         )
         return Recorded(existing, duplicate=True)
+    transaction.on_commit(lambda: webhook_enqueue(event=event, mark_queued=False))
     return Recorded(event, duplicate=False)
 
 
-def webhook_enqueue(*, event: WebhookEvent, countdown: int | None = None) -> bool:
+def webhook_enqueue(
+    *, event: WebhookEvent, countdown: int | None = None, mark_queued: bool = True
+) -> bool:
     """Hand the event to the broker. A broker that is down loses nothing: the event stays
     'received' and the sweeper enqueues it later."""
     from .tasks import process_webhook_task
@@ -96,9 +105,10 @@ def webhook_enqueue(*, event: WebhookEvent, countdown: int | None = None) -> boo
             "webhook %s not enqueued (broker down?); the sweeper will", event.pk, exc_info=True
         )
         return False
-    WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.RECEIVED).update(
-        status=WebhookStatus.QUEUED
-    )
+    if mark_queued:
+        WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.RECEIVED).update(
+            status=WebhookStatus.QUEUED
+        )
     return True
 
 

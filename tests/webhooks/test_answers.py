@@ -45,7 +45,7 @@ def test_mindbody_verified_is_stored_then_202(client, mindbody_integration):
         mindbody_integration,
         payload["messageId"],
     )
-    assert event.verified and event.status == WebhookStatus.RECEIVED
+    assert event.verified and event.status == WebhookStatus.QUEUED
     assert json.loads(bytes(event.body)) == payload
     assert event.event_type == "appointmentBooking.created"
     assert event.headers["X-Mindbody-Signature"] == "[scrubbed]"

@@ -90,7 +90,7 @@ def test_broker_down_at_ingest_is_202_then_swept(client, vagaro_integration, mon
     response = vagaro_post(client, vagaro_integration, vagaro_event("event_appointment_updated"))
     assert response.status_code == 202
     event = WebhookEvent.objects.get()
-    assert event.status == WebhookStatus.RECEIVED
+    assert event.status == WebhookStatus.QUEUED  # stored; the broker never got it
     assert webhook_sweep() == 0  # not stale yet
     monkeypatch.setattr(tasks.process_webhook_task, "apply_async", real)
     assert webhook_sweep(now=timezone.now() + timedelta(minutes=3)) == 1
