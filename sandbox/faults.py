@@ -205,3 +205,18 @@ def emulated(platform: str, error_response: ErrorResponse):
         return wrapper
 
     return decorator
+
+
+def token_expired_early(platform: str, token, now) -> bool:
+    """The expire_tokens fault, as every emulator reads it: value 0 kills every token issued
+    before the fault was set (a fresh one works); value N makes tokens die N seconds after issue."""
+    from datetime import timedelta
+
+    for fault in Fault.objects.filter(platform=platform, kind=Fault.Kind.EXPIRE_TOKENS):
+        if fault.remaining is not None and fault.remaining <= 0:
+            continue
+        if fault.value == 0 and token.created_at < fault.created_at:
+            return True
+        if fault.value and now - token.created_at > timedelta(seconds=fault.value):
+            return True
+    return False

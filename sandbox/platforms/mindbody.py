@@ -44,7 +44,6 @@ from ..models import (
     Account,
     Appointment,
     Client,
-    Fault,
     Platform,
     Provider,
     Service,
@@ -257,16 +256,7 @@ def _page(params: dict[str, list[str]], items: Any, key: str, render: Callable) 
 
 # -- auth ----------------------------------------------------------------------------------------
 def _expired_early(token: Token, now: datetime) -> bool:
-    """The expire_tokens fault (same reading as the other emulators): value 0 kills every token
-    issued before the fault was set; value N makes tokens die N seconds after issue."""
-    for fault in Fault.objects.filter(platform=PLATFORM, kind=Fault.Kind.EXPIRE_TOKENS):
-        if fault.remaining is not None and fault.remaining <= 0:
-            continue
-        if fault.value == 0 and token.created_at < fault.created_at:
-            return True
-        if fault.value and now - token.created_at > timedelta(seconds=fault.value):
-            return True
-    return False
+    return faults.token_expired_early(PLATFORM, token, now)
 
 
 def _site_account(request: HttpRequest) -> Account:

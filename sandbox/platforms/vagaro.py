@@ -38,7 +38,6 @@ from ..models import (
     Account,
     Appointment,
     Client,
-    Fault,
     Platform,
     Provider,
     Service,
@@ -119,16 +118,7 @@ def _utc_millis(value: datetime) -> str:
 
 # -- auth --------------------------------------------------------------------------------------
 def _expired_early(token: Token, now: datetime) -> bool:
-    """The expire_tokens fault: value 0 kills every token issued before the fault was set (a
-    fresh one works); value N makes tokens die N seconds after issue."""
-    for fault in Fault.objects.filter(platform=PLATFORM, kind=Fault.Kind.EXPIRE_TOKENS):
-        if fault.remaining is not None and fault.remaining <= 0:
-            continue
-        if fault.value == 0 and token.created_at < fault.created_at:
-            return True
-        if fault.value and now - token.created_at > timedelta(seconds=fault.value):
-            return True
-    return False
+    return faults.token_expired_early(PLATFORM, token, now)
 
 
 def _token_account(request: HttpRequest) -> Account:

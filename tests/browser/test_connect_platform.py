@@ -2,50 +2,17 @@
 served by the live server: PlatformSelector -> credential form (a wrong password first) ->
 ConnectionStatus -> BookingIntegrationPage. Screenshots go to test-output/screenshots/."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from integrations.booking import BookingService
 from integrations.models import ApiCall, Integration, IntegrationStatus
+from tests.browser.conftest import SCREENSHOTS, shoot
 from tests.factories import PASSWORD, make_member, make_salon
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + Django ORM
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BUSINESS = "bUsIn3ss-Br0wser-Test"
 BRANCH = "bR4nch-Br0wser-Test"
 API_USER = "global/owner@alpha-hair.example"
 API_PASSWORD = "sandbox-pässword-42"  # a sandbox login, not anyone's secret
-
-
-@pytest.fixture
-def page(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1200, "height": 900})
-        finally:
-            browser.close()
-
-
-def shoot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 @pytest.mark.browser

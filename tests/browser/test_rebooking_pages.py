@@ -2,48 +2,15 @@
 sees it saved (after a form error), then dismisses a suggestion on the suggestions page.
 Screenshots go to test-output/screenshots/rebooking_*.png."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionStatus
+from tests.browser.conftest import shoot
 from tests.factories import PASSWORD, make_member, make_salon
 from tests.rebooking_ui.conftest import make_integration, make_suggestion
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + Django ORM
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1200, "height": 900})
-        finally:
-            browser.close()
-
-
-def shoot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"rebooking_{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 @pytest.mark.browser
@@ -75,7 +42,7 @@ def test_owner_changes_a_setting_and_dismisses_a_suggestion(live_server, page, t
     page.click("[data-testid=save-settings]")
     page.wait_for_load_state()
     assert "whole number" in page.locator("[data-testid=error-fallback_intervals]").inner_text()
-    shoot(page, "settings_error")
+    shoot(page, "rebooking_settings_error")
 
     page.fill("textarea[name=fallback_intervals]", "Cut = 35\nColour = 60")
     page.fill("input[name=lookahead_days]", "21")
@@ -88,7 +55,7 @@ def test_owner_changes_a_setting_and_dismisses_a_suggestion(live_server, page, t
     )
     saved = RebookingSettings.objects.get(salon=salon)
     assert saved.lookahead_days == 21 and saved.fallback_intervals == {"Cut": 35, "Colour": 60}
-    shoot(page, "settings")
+    shoot(page, "rebooking_settings")
 
     # The suggestion, its options in salon time, then dismiss it.
     page.goto(f"{live_server.url}/salons/alpha/rebooking/")
@@ -96,7 +63,7 @@ def test_owner_changes_a_setting_and_dismisses_a_suggestion(live_server, page, t
     assert "Ann Client" in card.inner_text()
     assert "Tue Jun 4, 10:30 AM" in card.inner_text()
     assert card.locator("[data-testid=option-0]").is_checked()
-    shoot(page, "suggestions")
+    shoot(page, "rebooking_suggestions")
     card.locator("[data-testid=dismiss]").click()
     page.wait_for_url("**/salons/alpha/rebooking/")
     assert "Ann Client: dismissed." in page.locator(".messages").inner_text()
@@ -104,4 +71,4 @@ def test_owner_changes_a_setting_and_dismisses_a_suggestion(live_server, page, t
     assert RebookingSuggestion.objects.get(pk=suggestion.pk).status == SuggestionStatus.DISMISSED
     page.click("[data-testid=tab-dismissed]")
     assert "Ann Client" in page.locator("[data-testid=suggestion]").inner_text()
-    shoot(page, "suggestions_dismissed")
+    shoot(page, "rebooking_suggestions_dismissed")
