@@ -97,6 +97,35 @@ def _window(salon: Salon, settings: RebookingSettings, now: datetime):
     return today, today + timedelta(days=settings.lookahead_days)
 
 
+def _rhythm(integration, customer_ref: str, settings, now, catalog):
+    return client_rhythm(
+        integration=integration,
+        customer_ref=customer_ref,
+        tz=integration.salon.tz,
+        min_visits=settings.min_visits,
+        before=now,
+        catalog=catalog,
+    )
+
+
+def _openings(integration, rhythm, service_ref: str, settings, now):
+    """Open slots for the service in the lookahead window, ranked against the client's rhythm."""
+    first, last = _window(integration.salon, settings, now)
+    filters = AvailabilityFilters(service_ids=(service_ref,) if service_ref else ())
+    slots = availability_list(
+        integration=integration, start_date=first, end_date=last, filters=filters
+    )
+    return rank_slots(
+        slots,
+        rhythm,
+        tz=integration.salon.tz,
+        now=now,
+        lookahead_days=settings.lookahead_days,
+        prefer_same_provider=settings.prefer_same_provider,
+        keep_usual_time=settings.keep_usual_time,
+    )
+
+
 def _create(**fields) -> RebookingSuggestion | None:
     """Insert under the dedupe key; a concurrent or repeated run finds the existing row."""
     try:
@@ -148,32 +177,12 @@ def suggestion_rebook_client(
     if _in_cooldown(integration, row.customer_ref, now, settings.cooldown_days):
         return None
     catalog = service_catalog(integration)
-    rhythm = client_rhythm(
-        integration=integration,
-        customer_ref=row.customer_ref,
-        tz=salon.tz,
-        min_visits=settings.min_visits,
-        before=now,
-        catalog=catalog,
-    )
+    rhythm = _rhythm(integration, row.customer_ref, settings, now, catalog)
     if rhythm.last_status == "no_show" and not settings.suggest_after_no_show:
         return None
-    first, last = _window(salon, settings, now)
-    filters = AvailabilityFilters(service_ids=(row.service_ref,) if row.service_ref else ())
-    slots = availability_list(
-        integration=integration, start_date=first, end_date=last, filters=filters
-    )
     if not rhythm.usual_provider:
         rhythm.usual_provider = row.provider_ref  # no history: the provider they had booked
-    ranked = rank_slots(
-        slots,
-        rhythm,
-        tz=salon.tz,
-        now=now,
-        lookahead_days=settings.lookahead_days,
-        prefer_same_provider=settings.prefer_same_provider,
-        keep_usual_time=settings.keep_usual_time,
-    )
+    ranked = _openings(integration, rhythm, row.service_ref, settings, now)
     if not ranked:
         return None
     names = provider_names(integration)
@@ -332,34 +341,12 @@ def _overdue_suggestion(
     salon = integration.salon
     customer = _customer(integration, client.customer_ref)
     catalog = service_catalog(integration)
-    rhythm = client_rhythm(
-        integration=integration,
-        customer_ref=client.customer_ref,
-        tz=salon.tz,
-        min_visits=settings.min_visits,
-        before=now,
-        catalog=catalog,
-    )
-    first, last = _window(salon, settings, now)
-    filters = AvailabilityFilters(
-        service_ids=(client.last_service_ref,) if client.last_service_ref else ()
-    )
+    rhythm = _rhythm(integration, client.customer_ref, settings, now, catalog)
     try:
-        slots = availability_list(
-            integration=integration, start_date=first, end_date=last, filters=filters
-        )
+        ranked = _openings(integration, rhythm, client.last_service_ref, settings, now)
     except errors.IntegrationError as exc:
         logger.warning("overdue scan: no availability for %s (%s)", integration.pk, exc.code)
-        slots = []
-    ranked = rank_slots(
-        slots,
-        rhythm,
-        tz=salon.tz,
-        now=now,
-        lookahead_days=settings.lookahead_days,
-        prefer_same_provider=settings.prefer_same_provider,
-        keep_usual_time=settings.keep_usual_time,
-    )
+        ranked = []
     names = provider_names(integration)
     service_name = catalog.get(client.last_service_ref, ("", ""))[0]
     weeks = round(client.days_since / 7)
