@@ -42,9 +42,11 @@ class MindbodyWebhooks(WebhookPlatform):
         site_id = data.get("siteId") if isinstance(data, Mapping) else None
         if site_id is None or isinstance(site_id, (dict, list, bool)):
             raise Rejected(400, "eventData.siteId is missing.")
+        # On the hot path: only the columns routing needs (no join, no decryption, no sort).
         integration = (
-            Integration.objects.select_related("salon")
-            .filter(platform=self.platform, account_key=str(site_id))
+            Integration.objects.filter(platform=self.platform, account_key=str(site_id))
+            .only("id", "platform", "status")
+            .order_by()
             .first()
         )
         if integration is None or not self.live(integration):
