@@ -6,8 +6,8 @@ from integrations.models import Membership, Salon
 
 
 def test_seed_demo_is_idempotent(db, capsys):
-    call_command("seed_demo", clients=12)
-    call_command("seed_demo", clients=12)
+    call_command("seed_demo", clients=12, no_sync=True)
+    call_command("seed_demo", clients=12, no_sync=True)
     out = capsys.readouterr().out
     assert "Log in as 'owner' with password 'salonsync-demo'" in out
     salon = Salon.objects.get(slug="demo-salon")
@@ -23,7 +23,7 @@ def test_seed_demo_is_idempotent(db, capsys):
 
 
 def test_seed_demo_password_option(db):
-    call_command("seed_demo", password="another-password", clients=5)
+    call_command("seed_demo", password="another-password", clients=5, no_sync=True)
     assert get_user_model().objects.get(username="owner").check_password("another-password")
 
 
@@ -44,10 +44,17 @@ def test_heartbeat_is_scheduled_on_beat(db):
     )
 
 
-def test_seed_demo_connects_the_three_sandbox_platforms(db):
-    from integrations.models import Integration
+def test_seed_demo_connects_the_three_sandbox_platforms(db, settings, capsys):
+    from integrations.models import Integration, MirroredAppointment, MirroredCustomer
     from sandbox.models import Account
 
+    # As under `make run`: the adapters point at the sandbox of this very app.
+    public = settings.SALONSYNC_PUBLIC_URL = "http://127.0.0.1:8000"
+    settings.MINDBODY_API_KEY = "sandbox-developer-key"
+    settings.MINDBODY_API_URL = f"{public}/sandbox/mindbody"
+    settings.VAGARO_API_URL = f"{public}/sandbox/vagaro/us02"
+    settings.PHOREST_API_URL = f"{public}/sandbox/phorest/third-party-api-server/api/business"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     call_command("seed_demo", clients=12)
     integrations = {i.platform: i for i in Integration.objects.filter(salon__slug="demo-salon")}
     assert set(integrations) == {"mindbody", "phorest", "vagaro"}
@@ -59,6 +66,12 @@ def test_seed_demo_connects_the_three_sandbox_platforms(db):
     assert accounts["mindbody"].webhook_url.endswith("/webhooks/mindbody/")
     assert accounts["phorest"].webhook_url == ""
     assert all(a.clients.count() == 12 and a.appointments.exists() for a in accounts.values())
+    # The first full sync filled the mirror from the sandbox, for every platform.
+    for platform, integration in integrations.items():
+        mirrored = MirroredAppointment.objects.filter(integration=integration).count()
+        assert mirrored == accounts[platform].appointments.count(), platform
+        assert MirroredCustomer.objects.filter(integration=integration).count() == 12
+    assert "appointments in the mirror" in capsys.readouterr().out
 
 
 def test_seed_demo_rejects_bad_client_count(db):

@@ -60,8 +60,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--clients", type=int, default=300, help="sandbox clients per platform (default 300)"
         )
+        parser.add_argument(
+            "--no-sync", action="store_true", help="skip the first full sync into the mirror"
+        )
 
-    def handle(self, *args, password: str, clients: int, **options):
+    def handle(self, *args, password: str, clients: int, no_sync: bool = False, **options):
         if len(password) < 8:
             raise CommandError("The demo password must be at least 8 characters long.")
         if clients < 1 or clients > 5000:
@@ -72,7 +75,10 @@ class Command(BaseCommand):
             for spec in SANDBOX_ACCOUNTS:
                 with transaction.atomic():
                     integration = self._connect_sandbox(salon, spec, clients)
-                self.stdout.write(f"  {integration.platform_name}: connected to the sandbox.")
+                line = f"  {integration.platform_name}: connected to the sandbox"
+                if not no_sync:
+                    line += f"; {self._first_sync(integration)}"
+                self.stdout.write(line + ".")
         else:
             self.stdout.write("SANDBOX_ENABLED is off: no demo integrations were created.")
         verb = "Created" if created else "Updated"
@@ -92,6 +98,24 @@ class Command(BaseCommand):
         owner.save()
         Membership.objects.update_or_create(user=owner, salon=salon, defaults={"role": Role.OWNER})
         return salon, created
+
+    def _first_sync(self, integration: Integration) -> str:
+        """Fill the mirror as the first scheduled sync would; the server is not up yet, so the
+        adapter reaches the sandbox in-process."""
+        from integrations.adapters.errors import ConfigurationError
+        from integrations.booking import BookingService
+        from integrations.sync import sync_run
+        from sandbox.transport import mount
+
+        try:
+            service = BookingService(integration)
+        except ConfigurationError as exc:
+            return f"first sync skipped: {exc}"
+        mount(service.adapter.http.session, settings.SALONSYNC_PUBLIC_URL)
+        run = sync_run(integration=integration, kind="full", service=service)
+        if run.state != "succeeded":
+            return f"first sync {run.state}: {run.error or 'see the logs'}"
+        return f"{run.counts.get('appointments', 0)} appointments in the mirror"
 
     def _connect_sandbox(self, salon: Salon, spec: dict, clients: int) -> Integration:
         from sandbox.data import seed_account
