@@ -68,8 +68,11 @@ def due_clients(
     provider_ref: str | None = None,
     exclude_customer: str = "",
     limit: int | None = None,
+    just_due_first: bool = False,
 ) -> list[DueClient]:
-    """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill)."""
+    """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill), most
+    overdue first, or, with ``just_due_first``, those whose rhythm brings them due right now (a
+    client long lapsed is the least likely to take a slot at short notice)."""
     if not integration_ids:
         return []
     ids = [
@@ -159,7 +162,7 @@ def due_clients(
            days_since, ratio
     FROM ranked
     WHERE pick = 1 AND {_days(ts, "last_visit")} >= interval_days * %s
-    ORDER BY ratio DESC, cref
+    ORDER BY ratio {"ASC" if just_due_first else "DESC"}, cref
     {"LIMIT %s" if limit else ""}
     """
     params: list = [*ids, False, _ts(now)]

@@ -78,7 +78,18 @@ def _first_name(customer: MirroredCustomer | None) -> str:
     return (customer.first_name if customer else "") or "This client"
 
 
-def _slot_options(ranked, names: dict[str, str], limit: int) -> list[dict]:
+def _slot_options(ranked, names: dict[str, str], limit: int, tz, skip_day=None) -> list[dict]:
+    """The best slot of each day: three choices on three days serve a client better than three
+    times on one afternoon. The day a client just cancelled is left out."""
+    best, days = [], set()
+    for score, slot in ranked:
+        day = slot.start.astimezone(tz).date()
+        if day in days or day == skip_day:
+            continue
+        days.add(day)
+        best.append((score, slot))
+        if len(best) == limit:
+            break
     return [
         {
             "start": slot.start.isoformat(),
@@ -88,7 +99,7 @@ def _slot_options(ranked, names: dict[str, str], limit: int) -> list[dict]:
             "service": slot.service_id,
             "score": score,
         }
-        for score, slot in ranked[:limit]
+        for score, slot in best
     ]
 
 
@@ -186,7 +197,15 @@ def suggestion_rebook_client(
     if not ranked:
         return None
     names = provider_names(integration)
-    options = _slot_options(ranked, names, settings.suggestions_per_cancellation)
+    options = _slot_options(
+        ranked,
+        names,
+        settings.suggestions_per_cancellation,
+        integration.salon.tz,
+        skip_day=row.start.astimezone(integration.salon.tz).date(),
+    )
+    if not options:
+        return None
     provider_name = names.get(rhythm.usual_provider, "")
     found = len(options)
     reason = (
@@ -240,6 +259,7 @@ def suggestion_refill_slot(
         "category": category,
         "exclude_customer": row.customer_ref,
         "limit": REFILL_CANDIDATES,
+        "just_due_first": True,
     }
     due = due_clients(
         **query, provider_ref=row.provider_ref if settings.prefer_same_provider else None
@@ -372,7 +392,9 @@ def _overdue_suggestion(
         service_name=service_name[:200],
         provider_ref=client.last_provider_ref,
         provider_name=names.get(client.last_provider_ref, "")[:200],
-        options=_slot_options(ranked, names, settings.suggestions_per_cancellation),
+        options=_slot_options(
+            ranked, names, settings.suggestions_per_cancellation, integration.salon.tz
+        ),
         reason=reason[:500],
         expires_at=now + timedelta(days=settings.lookahead_days),
     )
