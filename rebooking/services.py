@@ -336,6 +336,10 @@ def overdue_scan(*, salon: Salon, now: datetime | None = None) -> list[Rebooking
         cooldown_days=settings.cooldown_days,
         include_no_show=settings.suggest_after_no_show,
         limit=settings.daily_cap,
+        # Within the daily cap, the clients who have just slipped past their rhythm come first:
+        # they are the ones a message still wins back (the backtest showed long-lapsed clients
+        # hogging the cap and halving the lapses reached in time).
+        just_due_first=True,
     )
     made = []
     for client in due:

@@ -75,11 +75,24 @@ def _rebooking_handler_only_where_asked(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
+    _clear_our_cache()
+    yield
+    _clear_our_cache()
+
+
+def _clear_our_cache() -> None:
+    """Clear this run's cache keys only: on a shared Redis, FLUSHDB would wipe other runs'
+    locks mid-test."""
     from django.core.cache import cache
 
-    cache.clear()
-    yield
-    cache.clear()
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

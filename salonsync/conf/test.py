@@ -5,6 +5,7 @@ Redis on their standard local ports are used if reachable (SALONSYNC_TEST_AUTODE
 off, giving SQLite and in-process tasks). The test run's header says what was used.
 """
 
+import os
 import socket
 
 from .base import *  # noqa: F403
@@ -34,7 +35,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "salonsync-test",
+            # One prefix per test run, so runs sharing this Redis database never see (or clear)
+            # each other's keys (locks, throttles, caches).
+            "KEY_PREFIX": f"salonsync-test-{os.getpid()}",
         }
     }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
