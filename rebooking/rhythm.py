@@ -69,6 +69,21 @@ def client_rhythm(
         .order_by("start")
         .values_list("start", "provider_ref", "service_ref", "status")
     )
+    return rhythm_from_visits(
+        customer_ref=customer_ref, rows=rows, tz=tz, min_visits=min_visits, catalog=catalog
+    )
+
+
+def rhythm_from_visits(
+    *,
+    customer_ref: str,
+    rows: list[tuple[datetime, str, str, str]],
+    tz: ZoneInfo,
+    min_visits: int,
+    catalog: dict[str, tuple[str, str]],
+) -> Rhythm:
+    """The rhythm from a client's past visits: (start, provider_ref, service_ref, status) rows,
+    completed or no-show, ordered by start. Pure: no database (the backtest replays it)."""
     rhythm = Rhythm(customer_ref=customer_ref)
     if rows:
         rhythm.last_visit, rhythm.last_status = rows[-1][0], rows[-1][3]

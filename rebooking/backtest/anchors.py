@@ -1,0 +1,119 @@
+"""The two anchor rules the engine is compared with, replayed on the same history and knowledge:
+
+- ``fixed``: a fixed interval per category (Vagaro's lost-customer texts, Phorest's fallback):
+  RebookingSettings.fallback_intervals / default_fallback_days;
+- ``last3``: Phorest's average of the client's last 3 gaps in the category (the fixed interval
+  while there is no gap yet).
+
+Outreach: a scan flags a client once due × 1.25 has passed, with no future booking and no flag in
+the last 28 days (the most overdue first, at most the same cap as the engine). Refill: the
+clients due by the freed slot in its category, most overdue first. Timing's provider, weekday and
+time of day: the last visit's.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .loader import Appt
+
+RULES = ("fixed", "last3")
+FLAG_GRACE = 1.25
+FLAG_COOLDOWN = timedelta(days=28)
+DAY = 86400.0
+
+
+@dataclass
+class ClientHistory:
+    """One client's appointments, with per-category completed starts and anchor intervals."""
+
+    client: str
+    appts: list[Appt]  # by start
+    starts: dict[str, list[datetime]]  # category -> completed starts
+    intervals: dict[str, dict[str, list[float]]]  # rule -> category -> interval after visit j
+
+    def future_booking(self, when: datetime) -> bool:
+        return any(a.start > when and a.active_at(when) for a in self.appts)
+
+    def known(self, category: str, when: datetime) -> int:
+        """How many completed visits in the category had started before ``when``."""
+        return bisect.bisect_left(self.starts.get(category, []), when)
+
+
+def build(client: str, appts: list[Appt], fallback) -> ClientHistory:
+    appts = sorted(appts, key=lambda a: a.start)
+    starts: dict[str, list[datetime]] = {}
+    for a in appts:
+        if a.status == "completed":
+            starts.setdefault(a.category, []).append(a.start)
+    intervals: dict[str, dict[str, list[float]]] = {rule: {} for rule in RULES}
+    for category, visits in starts.items():
+        fixed = float(fallback(category))
+        gaps = [(b - a).total_seconds() / DAY for a, b in itertools.pairwise(visits)]
+        intervals["fixed"][category] = [fixed] * len(visits)
+        last3 = []
+        for j in range(len(visits)):
+            recent = gaps[max(0, j - 3) : j]
+            last3.append(sum(recent) / len(recent) if recent else fixed)
+        intervals["last3"][category] = last3
+    return ClientHistory(client, appts, starts, intervals)
+
+
+def due_at(history: ClientHistory, rule: str, category: str, index: int) -> datetime:
+    """The rule's due date after the client's ``index``-th completed visit in the category."""
+    start = history.starts[category][index]
+    return start + timedelta(days=history.intervals[rule][category][index])
+
+
+def _overdue(history: ClientHistory, rule: str, category: str, when: datetime, grace: float):
+    """(ratio, due) if the client is due by ``when`` × grace in the category, else None."""
+    k = history.known(category, when)
+    if k == 0:
+        return None
+    last = history.starts[category][k - 1]
+    interval = history.intervals[rule][category][k - 1]
+    since = (when - last).total_seconds() / DAY
+    if interval <= 0 or since < interval * grace:
+        return None
+    return since / (interval * grace)
+
+
+def scan(histories: list[ClientHistory], rule: str, when: datetime, flagged: dict, cap: int):
+    """The clients the rule flags at ``when``; ``flagged`` (client -> last flag) is updated."""
+    found = []
+    for h in histories:
+        last_flag = flagged.get(h.client)
+        if last_flag is not None and when - last_flag < FLAG_COOLDOWN:
+            continue
+        ratios = [r for c in h.starts if (r := _overdue(h, rule, c, when, FLAG_GRACE))]
+        if ratios and not h.future_booking(when):
+            found.append((max(ratios), h.client))
+    found.sort(key=lambda pair: (-pair[0], pair[1]))
+    picked = [client for _, client in found[:cap]]
+    for client in picked:
+        flagged[client] = when
+    return picked
+
+
+def refill(
+    histories: list[ClientHistory], rule: str, cancelled: Appt, now: datetime, limit: int
+) -> list[str]:
+    """The clients the rule offers the freed slot of ``cancelled``, learnt of at ``now``."""
+    found = []
+    category = cancelled.category
+    for h in histories:
+        if h.client == cancelled.client or category not in h.starts:
+            continue
+        k = h.known(category, now)
+        if k == 0:
+            continue
+        last = h.starts[category][k - 1]
+        interval = h.intervals[rule][category][k - 1]
+        if last + timedelta(days=interval) > cancelled.start or h.future_booking(now):
+            continue
+        found.append(((now - last).total_seconds() / DAY / max(interval, 1e-9), h.client))
+    found.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [client for _, client in found[:limit]]

@@ -1,0 +1,122 @@
+"""A realistic synthetic history in the backtest's CSV format (tests and demo).
+
+Each client has rhythms per category that vary and drift, skips a cycle now and then, moves
+visits away from the year-end holidays, keeps a usual provider, weekday and time, and may churn;
+some come once only. Bookings are made at checkout of the previous visit or days ahead;
+cancellations (known 2 days / 6 hours ahead) mostly rebook a few days later; a few no-shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date, datetime, time, timedelta
+
+from .loader import COLUMNS
+
+CATEGORIES = {  # category -> (typical days between visits, services)
+    "Cut": (42, ["Cut & Style", "Restyle", "Trim"]),
+    "Colour": (56, ["Balayage", "Root Touch-up", "Highlights"]),
+    "Nails": (21, ["Gel Manicure", "Pedicure"]),
+    "Brows": (28, ["Brow Shape", "Brow Tint"]),
+    "Lashes": (21, ["Lash Infill"]),
+    "Treatment": (35, ["Facial", "Scalp Treatment"]),
+}
+PROVIDERS = ["sam", "ana", "lee", "kim", "ola", "raj", "eva", "tom"]
+MINUTES = {"Cut": 45, "Colour": 120, "Nails": 60, "Brows": 30, "Lashes": 60, "Treatment": 60}
+
+
+def _holiday(day: date) -> bool:
+    return (day.month == 12 and day.day >= 22) or (day.month == 1 and day.day <= 2)
+
+
+def generate(clients: int, seed: int, *, start: date = date(2023, 1, 2), days: int = 730):
+    """Rows (dicts of the CSV columns, salon-local naive datetimes), ordered by start."""
+    rng = random.Random(seed)
+    begin = datetime.combine(start, time())
+    end = begin + timedelta(days=days)
+    rows: list[dict] = []
+    ids = iter(range(1, 10**9))
+
+    def add(client, category, service, provider, when, status, booked_at):
+        rows.append({
+            "id": f"a{next(ids)}", "client": client, "category": category, "service": service,
+            "provider": provider, "start": when, "minutes": MINUTES[category], "status": status,
+            "booked_at": min(booked_at, when),
+        })  # fmt: skip
+
+    for n in range(1, clients + 1):
+        client = f"c{n:05d}"
+        provider = rng.choice(PROVIDERS)
+        weekday = rng.choice([1, 2, 3, 4, 5, 5, 6, 3])  # Saturdays and Thursdays popular
+        hour = rng.choice([9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
+        first = begin + timedelta(days=rng.uniform(-30, days * 0.8))
+        one_off = rng.random() < 0.2
+        categories = rng.sample(list(CATEGORIES), k=1 if rng.random() < 0.6 else 2)
+        churn = rng.uniform(0.0, 0.05)
+        for category in categories:
+            typical, services = CATEGORIES[category]
+            interval = typical * rng.lognormvariate(0, 0.25)
+            drift = rng.uniform(-0.01, 0.01)
+            spread = rng.uniform(0.04, 0.15)
+            service = rng.choice(services)
+            when = first + timedelta(days=rng.uniform(0, 20))
+            previous_end: datetime | None = None
+            while when < end:
+                day = when.date()
+                if rng.random() > 0.7:  # not the usual day
+                    day += timedelta(days=rng.choice([-2, -1, 1, 2]))
+                else:
+                    day += timedelta(days=(weekday - day.weekday() + 3) % 7 - 3)
+                if _holiday(day):
+                    day -= timedelta(days=7)
+                minute = hour * 60 + int(rng.gauss(0, 45))
+                minute = max(9 * 60, min(19 * 60, minute)) // 15 * 15
+                slot = datetime.combine(day, time(minute // 60, minute % 60))
+                who = provider if rng.random() < 0.85 else rng.choice(PROVIDERS)
+                if previous_end is not None and rng.random() < 0.55:
+                    booked = previous_end  # at checkout
+                else:
+                    booked = slot - timedelta(days=rng.uniform(0, 14), hours=rng.uniform(0, 8))
+                if slot >= end or slot < begin:
+                    pass
+                else:
+                    roll = rng.random()
+                    if roll < 0.14:
+                        status = "cancelled" if roll < 0.1 else "late_cancelled"
+                        add(client, category, service, who, slot, status, booked)
+                        notice = timedelta(days=2) if status == "cancelled" else timedelta(hours=6)
+                        if rng.random() < 0.75:  # rebooks when cancelling, a few days later
+                            known = slot - notice
+                            slot += timedelta(days=rng.randint(1, 10))
+                            if slot < end:
+                                add(client, category, service, who, slot, "completed", known)
+                        else:
+                            slot = None
+                    elif roll < 0.17:
+                        add(client, category, service, who, slot, "no_show", booked)
+                    else:
+                        add(client, category, service, who, slot, "completed", booked)
+                    if slot is not None:
+                        previous_end = slot + timedelta(minutes=MINUTES[category])
+                if one_off or rng.random() < churn:
+                    break
+                gap = interval * max(0.3, rng.gauss(1, spread))
+                if rng.random() < 0.07:
+                    gap *= 2  # a skipped cycle
+                interval *= 1 + drift
+                when = when + timedelta(days=gap)
+    rows.sort(key=lambda r: (r["start"], r["id"]))
+    return rows
+
+
+def write_csv(rows, path) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for r in rows:
+            w.writerow([
+                r["id"], r["client"], r["category"], r["service"], r["provider"],
+                r["start"].isoformat(timespec="minutes"), r["minutes"], r["status"],
+                r["booked_at"].isoformat(timespec="minutes"),
+            ])  # fmt: skip

@@ -1,0 +1,265 @@
+"""A history for the backtest: read from a CSV (validated row by row) or from a salon's mirror,
+and loaded into a throwaway salon whose mirror starts empty (every row hidden) and is revealed
+step by step by the replay.
+
+In the throwaway mirror each appointment row carries what the replay needs to reveal it with two
+set-based UPDATEs per step: ``platform_created_at`` is when it was booked, ``platform_updated_at``
+when its final status became known, and ``location_ref`` that final status. Until then a row is
+``deleted`` (not yet booked) or ``booked``.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F
+
+from integrations.adapters.types import AppointmentStatus
+from integrations.models import (
+    Integration,
+    IntegrationStatus,
+    MirroredAppointment,
+    MirroredCustomer,
+    MirroredProvider,
+    MirroredService,
+    Salon,
+)
+
+COLUMNS = ["id", "client", "category", "service", "provider", "start", "minutes", "status",
+           "booked_at"]  # fmt: skip
+STATUSES = {s.value for s in AppointmentStatus}
+ACTIVE = ("requested", "booked", "confirmed", "arrived")
+# When the salon learns a cancellation: its notice before the start.
+NOTICE = {"cancelled": timedelta(days=2), "late_cancelled": timedelta(hours=6)}
+
+
+class HistoryError(ValueError):
+    """A bad history row: ``row`` is its line number in the file (the header is line 1)."""
+
+    def __init__(self, row: int, problem: str):
+        super().__init__(f"row {row}: {problem}")
+        self.row, self.problem = row, problem
+
+
+@dataclass(frozen=True, slots=True)
+class Appt:
+    id: str
+    client: str
+    category: str
+    service: str
+    provider: str
+    start: datetime
+    minutes: int
+    status: str
+    booked_at: datetime
+
+    @property
+    def service_ref(self) -> str:
+        return f"{self.category}/{self.service}"
+
+    @property
+    def known_at(self) -> datetime | None:
+        """When the final status is known (None: an active booking, nothing more to learn)."""
+        if self.status in NOTICE:
+            return self.start - NOTICE[self.status]
+        if self.status in ("completed", "no_show"):
+            return self.start
+        return None
+
+    def cancelled_by(self, when: datetime) -> bool:
+        known = self.known_at
+        return self.status in NOTICE and known is not None and known <= when
+
+    def active_at(self, when: datetime) -> bool:
+        """A future booking the salon had on its books at ``when``."""
+        return (
+            self.booked_at <= when < self.start
+            and self.status != "no_show"
+            and not self.cancelled_by(when)
+        )
+
+
+def _when(value: str, tz: ZoneInfo, what: str, row: int) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise HistoryError(row, f"{what} {value!r} is not an ISO date-time") from None
+    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+def read_csv(path, tz: ZoneInfo) -> list[Appt]:
+    """Every row validated; the first bad one raises HistoryError with its line number."""
+    try:
+        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise HistoryError(0, f"cannot read {path}: {exc.strerror}") from None
+    seen: set[str] = set()
+    rows: list[Appt] = []
+    with handle:
+        reader = csv.reader(handle)
+        header = [h.strip() for h in next(reader, [])]
+        if header != COLUMNS:
+            raise HistoryError(1, f"the header must be {','.join(COLUMNS)} (got {header})")
+        for number, values in enumerate(reader, start=2):
+            if not values:
+                continue
+            if len(values) != len(COLUMNS):
+                raise HistoryError(number, f"{len(values)} fields, expected {len(COLUMNS)}")
+            v = dict(zip(COLUMNS, (x.strip() for x in values), strict=True))
+            for name in ("id", "client", "category", "service"):
+                if not v[name]:
+                    raise HistoryError(number, f"{name} is empty")
+            if v["id"] in seen:
+                raise HistoryError(number, f"id {v['id']!r} appears twice")
+            seen.add(v["id"])
+            if v["status"] not in STATUSES:
+                raise HistoryError(
+                    number,
+                    f"status {v['status']!r} is not one of {', '.join(sorted(STATUSES))}",
+                )
+            try:
+                minutes = int(v["minutes"])
+            except ValueError:
+                minutes = 0
+            if minutes <= 0:
+                raise HistoryError(number, f"minutes {v['minutes']!r} is not a positive number")
+            start = _when(v["start"], tz, "start", number)
+            booked_at = _when(v["booked_at"], tz, "booked_at", number)
+            if booked_at > start:
+                raise HistoryError(number, "booked_at is after start")
+            rows.append(
+                Appt(
+                    v["id"],
+                    v["client"],
+                    v["category"],
+                    v["service"],
+                    v["provider"],
+                    start,
+                    minutes,
+                    v["status"],
+                    booked_at,
+                )
+            )
+    if not rows:
+        raise HistoryError(2, "the file has no appointments")
+    return rows
+
+
+def read_salon(salon: Salon) -> list[Appt]:
+    """A real salon's mirror as a history (read only). booked_at is the platform's creation
+    time when known, else the start (a walk-in, as far as the replay can tell)."""
+    catalog = {
+        (i, ref): (name, category)
+        for i, ref, name, category in MirroredService.objects.filter(
+            integration__salon=salon
+        ).values_list("integration_id", "platform_id", "name", "category")
+    }
+    rows = []
+    for a in (
+        MirroredAppointment.objects.filter(integration__salon=salon, deleted=False)
+        .exclude(customer_ref="")
+        .order_by("start")
+        .iterator(chunk_size=5000)
+    ):
+        name, category = catalog.get((a.integration_id, a.service_ref), (a.service_name, ""))
+        booked = min(a.platform_created_at or a.start, a.start)
+        rows.append(
+            Appt(
+                f"{a.integration_id}:{a.platform_id}",
+                a.customer_ref,
+                category or "Other",
+                name or a.service_ref or "Service",
+                a.provider_ref,
+                a.start,
+                max(1, int((a.end - a.start).total_seconds() // 60)),
+                a.status,
+                booked,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def create_sandbox(rows: list[Appt], *, tz_name: str) -> Integration:
+    """The throwaway salon + integration holding ``rows`` hidden. One transaction: all or none.
+    The integration is ``disabled`` so no sync, beat task or overdue scan ever touches it."""
+    tag = uuid.uuid4().hex[:10]
+    salon = Salon.objects.create(name=f"Backtest {tag}", slug=f"backtest-{tag}", timezone=tz_name)
+    integration = Integration(
+        salon=salon,
+        platform="phorest",
+        status=IntegrationStatus.DISABLED,
+        account={"business_id": f"backtest-{tag}", "branch_id": "backtest"},
+        options={"backtest": True},
+    )
+    integration.credentials = {}
+    integration.save()
+    services = {(a.service_ref, a.service, a.category) for a in rows}
+    MirroredService.objects.bulk_create(
+        MirroredService(integration=integration, platform_id=ref, name=name, category=category)
+        for ref, name, category in services
+    )
+    MirroredProvider.objects.bulk_create(
+        MirroredProvider(integration=integration, platform_id=p, name=p)
+        for p in sorted({a.provider for a in rows if a.provider})
+    )
+    MirroredCustomer.objects.bulk_create(
+        (
+            MirroredCustomer(integration=integration, platform_id=c, first_name=c)
+            for c in sorted({a.client for a in rows})
+        ),
+        batch_size=2000,
+    )
+    far = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
+    MirroredAppointment.objects.bulk_create(
+        (
+            MirroredAppointment(
+                integration=integration,
+                platform_id=a.id,
+                status="booked",
+                deleted=True,
+                start=a.start,
+                end=a.start + timedelta(minutes=a.minutes),
+                customer_ref=a.client,
+                service_ref=a.service_ref,
+                provider_ref=a.provider,
+                service_name=a.service,
+                location_ref=a.status,
+                price=Decimal("0"),
+                platform_created_at=a.booked_at,
+                platform_updated_at=a.known_at or far,
+                version_at=a.booked_at,
+            )
+            for a in rows
+        ),
+        batch_size=2000,
+    )
+    return integration
+
+
+def drop_sandbox(integration: Integration) -> None:
+    """Delete the throwaway salon and every row hanging from it."""
+    from rebooking.models import RebookingSuggestion
+
+    salon = integration.salon
+    with transaction.atomic():
+        RebookingSuggestion.objects.filter(salon=salon).delete()
+        for model in (MirroredAppointment, MirroredCustomer, MirroredProvider, MirroredService):
+            model.objects.filter(integration=integration).delete()
+        salon.delete()
+
+
+def reveal(integration: Integration, now: datetime) -> None:
+    """The mirror as the salon saw it at ``now``: two set-based UPDATEs."""
+    MirroredAppointment.objects.filter(
+        integration=integration, deleted=True, platform_created_at__lte=now
+    ).update(deleted=False)
+    MirroredAppointment.objects.filter(
+        integration=integration, status="booked", deleted=False, platform_updated_at__lte=now
+    ).update(status=F("location_ref"))

@@ -1,0 +1,268 @@
+"""The replay: time moves forward over a history; at each moment the throwaway salon's mirror holds
+only what the salon knew then, and the production code answers.
+
+- timing: ``rhythm_from_visits`` (what ``client_rhythm`` computes) after each completed visit;
+- outreach: once a week, production ``due_clients`` with the salon's settings exactly as
+  ``overdue_scan`` calls it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap),
+  recording an overdue suggestion row per client contacted (dated then) so the cooldown works as
+  in production. ``overdue_scan`` itself is not called: it only reads *connected* integrations
+  and asks the platform for openings, neither of which "who would be contacted" needs;
+- refill: production ``suggestion_refill_slot`` at the moment each cancellation becomes known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from integrations.models import MirroredAppointment
+from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
+from rebooking.rhythm import rhythm_from_visits
+from rebooking.scan import due_clients
+from rebooking.services import REFILL_CANDIDATES, rebooking_settings_get, suggestion_refill_slot
+
+from . import anchors, scores
+from .loader import Appt, create_sandbox, drop_sandbox, reveal
+from .scores import WEEKDAYS, TimingRow, time_of_day
+
+STEP = timedelta(days=7)
+SETTING_FIELDS = (
+    "lookahead_days", "suggestions_per_cancellation", "prefer_same_provider", "keep_usual_time",
+    "grace_factor", "min_visits", "fallback_intervals", "default_fallback_days", "cooldown_days",
+    "suggest_after_no_show", "daily_cap", "enabled", "on_cancellation", "overdue_enabled",
+)  # fmt: skip
+RULES = ("engine", *anchors.RULES)
+
+
+@dataclass
+class Result:
+    timing: dict[str, list[TimingRow]] = field(default_factory=dict)
+    outreach: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    refill: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+def settings_values(settings: RebookingSettings) -> dict:
+    return {name: getattr(settings, name) for name in SETTING_FIELDS}
+
+
+def _apply(settings: RebookingSettings, values: dict) -> None:
+    unknown = sorted(set(values) - set(SETTING_FIELDS))
+    if unknown:
+        raise ValidationError(f"unknown setting(s): {', '.join(unknown)}")
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.full_clean(exclude=["salon"])
+    settings.save()
+
+
+def replay(
+    rows: list[Appt],
+    *,
+    tz_name: str,
+    settings: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Replay ``rows`` in a throwaway salon (deleted at the end, also on error)."""
+    integration = create_sandbox(rows, tz_name=tz_name)
+    try:
+        config = rebooking_settings_get(salon=integration.salon)
+        _apply(config, settings or {})
+        return _replay(integration, config, rows, progress)
+    finally:
+        drop_sandbox(integration)
+
+
+def _replay(integration, config, rows, progress) -> Result:
+    tz = integration.salon.tz
+    fallback = config.fallback_days
+    grouped: dict[str, list[Appt]] = {}
+    for a in rows:
+        grouped.setdefault(a.client, []).append(a)
+    histories = {c: anchors.build(c, appts, fallback) for c, appts in grouped.items()}
+    ordered = list(histories.values())
+    result = Result()
+    result.timing = _timing(histories, config, tz)
+
+    first = min(a.start for a in rows)
+    end = max(a.start for a in rows)
+    events: list[tuple[datetime, int, Appt | None]] = []
+    when = first + STEP
+    while when <= end:
+        events.append((when, 0, None))
+        when += STEP
+    cancellations = {
+        a.id: a
+        for a in rows
+        if a.status in ("cancelled", "late_cancelled")
+        and a.booked_at <= a.known_at
+        and first <= a.known_at <= end
+    }
+    events += [(a.known_at, 1, a) for a in cancellations.values()]
+    events.sort(key=lambda e: (e[0], e[1], e[2].id if e[2] else ""))
+
+    outreach = {rule: [] for rule in RULES}
+    refill = {rule: [] for rule in RULES}
+    flagged = {rule: {} for rule in anchors.RULES}
+    grace = float(config.grace_factor)
+    for done, (now, kind, cancelled) in enumerate(events, start=1):
+        reveal(integration, now)
+        if kind == 0:
+            if config.enabled and config.overdue_enabled:
+                for client in _engine_scan(integration, config, now, grace):
+                    outreach["engine"].append((now, client))
+                for rule in anchors.RULES:
+                    for client in anchors.scan(ordered, rule, now, flagged[rule], config.daily_cap):
+                        outreach[rule].append((now, client))
+        elif config.enabled and config.on_cancellation:
+            row = MirroredAppointment.objects.get(integration=integration, platform_id=cancelled.id)
+            made = suggestion_refill_slot(
+                integration=integration, row=row, settings=config, now=now
+            )
+            if made is not None:
+                RebookingSuggestion.objects.filter(pk=made.pk).update(created_at=now)
+                for rank, option in enumerate(made.options, start=1):
+                    refill["engine"].append((cancelled.id, rank, option["customer"]))
+            for rule in anchors.RULES:
+                offered = anchors.refill(ordered, rule, cancelled, now, REFILL_CANDIDATES)
+                refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
+        if progress:
+            progress(done, len(events))
+    result.outreach, result.refill = outreach, refill
+
+    summary: dict = {
+        "appointments": len(rows),
+        "clients": len(histories),
+        "from": first.isoformat(),
+        "to": end.isoformat(),
+        "weekly_scans": sum(1 for e in events if e[1] == 0),
+        "cancellations": len(cancellations),
+        "settings": {k: _plain(v) for k, v in settings_values(config).items()},
+        "rules": {},
+    }
+    for rule in RULES:
+        summary["rules"][rule] = {
+            "timing": scores.timing(result.timing[rule], histories, tz),
+            "outreach": scores.outreach(outreach[rule], histories, end=end, fallback=fallback),
+            "refill": scores.refill(refill[rule], cancellations, histories),
+        }
+    result.summary = summary
+    return result
+
+
+def _engine_scan(integration, config, now, grace) -> list[str]:
+    """Who the daily overdue scan would contact at ``now`` (its own due_clients call), with
+    the suggestion rows it would leave behind for the cooldown."""
+    due = due_clients(
+        integration_ids=[str(integration.pk)],
+        now=now,
+        due_by=now,
+        min_visits=config.min_visits,
+        grace=grace,
+        fallback=config.fallback_intervals or {},
+        default_fallback=config.default_fallback_days,
+        cooldown_days=config.cooldown_days,
+        include_no_show=config.suggest_after_no_show,
+        limit=config.daily_cap,
+    )
+    if not due:
+        return []
+    made = RebookingSuggestion.objects.bulk_create(
+        RebookingSuggestion(
+            salon=integration.salon,
+            integration=integration,
+            kind=SuggestionKind.OVERDUE,
+            dedupe_key=f"overdue:{integration.pk}:{d.customer_ref}:{now.date().isoformat()}",
+            customer_ref=d.customer_ref,
+            service_ref=d.last_service_ref,
+            provider_ref=d.last_provider_ref,
+            reason="backtest",
+            expires_at=now + timedelta(days=config.lookahead_days),
+        )
+        for d in due
+    )
+    RebookingSuggestion.objects.filter(pk__in=[m.pk for m in made]).update(created_at=now)
+    return [d.customer_ref for d in due]
+
+
+def _timing(histories, config, tz) -> dict[str, list[TimingRow]]:
+    out: dict[str, list[TimingRow]] = {rule: [] for rule in RULES}
+    for h in histories.values():
+        catalog = {a.service_ref: (a.service, a.category) for a in h.appts}
+        past = [a for a in h.appts if a.status in ("completed", "no_show")]
+        seen: dict[str, int] = {}
+        for i, visit in enumerate(past):
+            if visit.status != "completed":
+                continue
+            index = seen.get(visit.category, 0)
+            seen[visit.category] = index + 1
+            rhythm = rhythm_from_visits(
+                customer_ref=h.client,
+                rows=[(a.start, a.provider, a.service_ref, a.status) for a in past[: i + 1]],
+                tz=tz,
+                min_visits=config.min_visits,
+                catalog=catalog,
+            )
+            gap = rhythm.gap_for(visit.category, config.fallback_days(visit.category))
+            minutes = rhythm.usual_minutes or 0
+            out["engine"].append(
+                TimingRow(
+                    h.client,
+                    visit.category,
+                    visit.start,
+                    visit.start + timedelta(days=gap),
+                    rhythm.usual_provider,
+                    WEEKDAYS[rhythm.usual_weekday or 0],
+                    time_of_day(visit.start.replace(hour=minutes // 60, minute=minutes % 60)),
+                    index + 1,
+                )
+            )
+            local = visit.start.astimezone(tz)
+            for rule in anchors.RULES:
+                out[rule].append(
+                    TimingRow(
+                        h.client,
+                        visit.category,
+                        visit.start,
+                        anchors.due_at(h, rule, visit.category, index),
+                        visit.provider,
+                        WEEKDAYS[local.weekday()],
+                        time_of_day(local),
+                        index + 1,
+                    )
+                )
+    return out
+
+
+def _plain(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def write(result: Result, out: Path, tz) -> None:
+    """timing.csv, outreach.csv, refill.csv (the engine's) and summary.json (every rule)."""
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "timing.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["client", "category", "as_of", "due", "provider", "weekday", "time_of_day"])
+        for r in result.timing["engine"]:
+            w.writerow([r.client, r.category, r.as_of.astimezone(tz).isoformat(),
+                        r.due.astimezone(tz).date().isoformat(), r.provider, r.weekday,
+                        r.time_of_day])  # fmt: skip
+    with open(out / "outreach.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["scan_at", "client"])
+        for when, client in result.outreach["engine"]:
+            w.writerow([when.astimezone(tz).isoformat(), client])
+    with open(out / "refill.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["appointment", "rank", "client"])
+        w.writerows(result.refill["engine"])
+    (out / "summary.json").write_text(json.dumps(result.summary, indent=2, default=str) + "\n")

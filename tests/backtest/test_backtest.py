@@ -1,0 +1,206 @@
+"""rebooking_backtest: a hand-made history whose answers are known, suppression in the replay,
+the CSV errors, the throwaway salon, and the generator."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from integrations.models import MirroredAppointment, Salon
+from rebooking.backtest.loader import COLUMNS, Appt
+from rebooking.backtest.replay import replay
+from rebooking.models import RebookingSuggestion
+
+NY = ZoneInfo("America/New_York")
+T0 = datetime(2024, 1, 2, 10, 0, tzinfo=NY)  # a Tuesday morning
+pytestmark = pytest.mark.django_db
+_n = iter(range(1, 10**6))
+
+
+def appt(client, start, *, category="Cut", status="completed", booked=None, provider="sam"):
+    return Appt(f"x{next(_n)}", client, category, category.lower(), provider, start, 60, status,
+                booked if booked is not None else start - timedelta(days=3))  # fmt: skip
+
+
+def every(client, days, count, *, first=T0, category="Cut", skip=(), **kw):
+    return [
+        appt(client, first + timedelta(days=days * i), category=category, **kw)
+        for i in range(count)
+        if i not in skip
+    ]
+
+
+def known_history():
+    return [
+        *every("steady", 28, 20),  # every 28 days for the whole history
+        *every("skipper", 28, 20, skip={8}),  # skips one cycle
+        *every("lapser", 28, 5),  # then never again
+        *every("two", 42, 13, category="Cut"),
+        *every("two", 21, 26, category="Nails", first=T0 + timedelta(days=3)),
+    ]
+
+
+def by(rows, client, category="Cut"):
+    return [r for r in rows if r.client == client and r.category == category]
+
+
+def test_known_history_timing_outreach_and_nothing_left_behind():
+    salons, appointments = Salon.objects.count(), MirroredAppointment.objects.count()
+    result = replay(known_history(), tz_name="America/New_York")
+
+    timing = result.timing["engine"]
+    steady = by(timing, "steady")
+    assert len(steady) == 20
+    # From the 3rd visit on (min_visits) the due date is exactly the next visit.
+    for row, nxt in itertools.pairwise(steady[2:]):
+        assert row.due.date() == nxt.as_of.date()
+    assert steady[0].due.date() == (T0 + timedelta(days=42)).date()  # the Cut fallback first
+    assert (steady[5].provider, steady[5].weekday, steady[5].time_of_day) == (
+        "sam", "tuesday", "morning")  # fmt: skip
+    # The skipped cycle does not move the median.
+    skipper = by(timing, "skipper")
+    assert all((r.due - r.as_of).days == 28 for r in skipper[8:])
+    # Two categories, two rhythms.
+    assert (by(timing, "two", "Cut")[5].due - by(timing, "two", "Cut")[5].as_of).days == 42
+    assert (by(timing, "two", "Nails")[5].due - by(timing, "two", "Nails")[5].as_of).days == 21
+
+    s = result.summary["rules"]["engine"]
+    # Only the skipped cycle misses (due after 28 days, back after 56).
+    assert s["timing"]["3_plus"]["median_abs_days"] == 0
+    misses = s["timing"]["3_plus"]["n"] * (1 - s["timing"]["3_plus"]["within_7_days"])
+    assert round(misses) == 1
+    # Outreach: the lapser is contacted after 28 × 1.25 days, and that is the only lapse.
+    contacted = {c for _, c in result.outreach["engine"]}
+    assert "lapser" in contacted
+    lapse_at = T0 + timedelta(days=28 * 4)
+    first = min(t for t, c in result.outreach["engine"] if c == "lapser")
+    assert lapse_at + timedelta(days=35) <= first <= lapse_at + timedelta(days=35 + 7)
+    assert s["outreach"]["lapses"] == 1 and s["outreach"]["recall"] == 1.0
+    # The steady clients book at checkout-ish (3 days ahead): never contacted.
+    assert "steady" not in contacted and "two" not in contacted
+    assert set(result.summary["rules"]) == {"engine", "fixed", "last3"}
+    # The throwaway salon and every row are gone.
+    assert Salon.objects.count() == salons
+    assert MirroredAppointment.objects.count() == appointments
+    assert not RebookingSuggestion.objects.exists()
+
+
+def test_suppression_future_booking_cooldown_and_no_show():
+    rows = [
+        *every("anchor", 28, 20),  # keeps the history running
+        # lapses, but a far-ahead booking was already on the books: never contacted before it.
+        *every("booked_ahead", 28, 4),
+        appt("booked_ahead", T0 + timedelta(days=28 * 3 + 120), booked=T0 + timedelta(days=90)),
+        # last visit a no-show: left out (suggest_after_no_show is off by default).
+        *every("no_show", 28, 4),
+        appt("no_show", T0 + timedelta(days=28 * 4), status="no_show"),
+        *every("lapser", 28, 4),
+    ]
+    result = replay(rows, tz_name="America/New_York", settings={"cooldown_days": 60})
+    contacts = result.outreach["engine"]
+    ahead = [t for t, c in contacts if c == "booked_ahead"]
+    assert all(t >= T0 + timedelta(days=28 * 3 + 120) for t in ahead)
+    assert not [t for t, c in contacts if c == "no_show"]
+    lapser = sorted(t for t, c in contacts if c == "lapser")
+    assert lapser, "the lapser is contacted"
+    assert all(b - a >= timedelta(days=60) for a, b in itertools.pairwise(lapser))
+    # The anchors honour their own 28-day rule.
+    fixed = sorted(t for t, c in result.outreach["fixed"] if c == "lapser")
+    assert all(b - a >= timedelta(days=28) for a, b in itertools.pairwise(fixed))
+
+
+def test_refill_offers_a_due_client_the_freed_slot():
+    slot = T0 + timedelta(days=28 * 6 + 1)
+    rows = [
+        *every("due", 28, 6),  # due again on day 168: the slot on day 169 suits them
+        appt("canceller", slot, status="cancelled", booked=T0),
+        *every("canceller", 28, 3, first=T0 + timedelta(days=1)),
+        appt("due", slot + timedelta(days=3)),  # and they come within 10 days
+        *every("anchor", 28, 10),
+    ]
+    result = replay(rows, tz_name="America/New_York")
+    cancelled = next(a for a in rows if a.status == "cancelled")
+    assert (cancelled.id, 1, "due") in result.refill["engine"]
+    assert result.summary["rules"]["engine"]["refill"]["precision_at_3"] == 1.0
+
+
+def _write(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        w.writerows(rows)
+
+
+GOOD = ["a1", "c1", "Cut", "Cut & Style", "sam", "2024-01-02T10:00", "60", "completed",
+        "2023-12-20T09:00"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({7: "finished"}, "row 3: status 'finished'"),
+        ({5: "yesterday"}, "row 3: start 'yesterday' is not an ISO date-time"),
+        ({6: "-5"}, "row 3: minutes '-5'"),
+        ({0: "a1"}, "row 3: id 'a1' appears twice"),
+        ({1: ""}, "row 3: client is empty"),
+        ({8: "2024-02-01T10:00"}, "row 3: booked_at is after start"),
+    ],
+)
+def test_csv_errors_name_the_row_and_leave_nothing(tmp_path, bad, message):
+    second = ["a2", *GOOD[1:]]
+    for index, value in bad.items():
+        second[index] = value
+    _write(tmp_path / "h.csv", [GOOD, second])
+    salons = Salon.objects.count()
+    with pytest.raises(CommandError, match=message.replace("(", r"\(")):
+        call_command("rebooking_backtest", history=str(tmp_path / "h.csv"), no_progress=True)
+    assert Salon.objects.count() == salons
+
+
+def test_csv_header_and_short_rows(tmp_path):
+    (tmp_path / "h.csv").write_text("id,client\n1,2\n")
+    with pytest.raises(CommandError, match="row 1: the header must be"):
+        call_command("rebooking_backtest", history=str(tmp_path / "h.csv"))
+    _write(tmp_path / "h.csv", [GOOD, GOOD[:4]])
+    with pytest.raises(CommandError, match="row 3: 4 fields, expected 9"):
+        call_command("rebooking_backtest", history=str(tmp_path / "h.csv"))
+
+
+def test_bad_settings_are_refused_and_nothing_stays(tmp_path):
+    _write(tmp_path / "h.csv", [GOOD])
+    salons = Salon.objects.count()
+    with pytest.raises(CommandError, match="min_visits"):
+        call_command("rebooking_backtest", history=str(tmp_path / "h.csv"),
+                     rebooking_settings=["min_visits=1"])  # fmt: skip
+    assert Salon.objects.count() == salons
+
+
+def test_make_history_then_backtest_writes_the_files(tmp_path, capsys):
+    call_command("make_history", clients=40, seed=3, out=str(tmp_path / "h.csv"))
+    with open(tmp_path / "h.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and set(rows[0]) == set(COLUMNS)
+    statuses = {r["status"] for r in rows}
+    assert {"completed", "cancelled"} <= statuses
+    assert all(r["booked_at"] <= r["start"] for r in rows)
+    call_command("rebooking_backtest", history=str(tmp_path / "h.csv"), out=str(tmp_path / "o"),
+                 rebooking_settings=["grace_factor=1.5", '{"cooldown_days": 21}'],
+                 no_progress=True)  # fmt: skip
+    out = tmp_path / "o"
+    headers = {
+        "timing.csv": "client,category,as_of,due,provider,weekday,time_of_day",
+        "outreach.csv": "scan_at,client",
+        "refill.csv": "appointment,rank,client",
+    }
+    for name, header in headers.items():
+        assert (out / name).read_text().splitlines()[0] == header
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["grace_factor"] == 1.5 and summary["settings"]["cooldown_days"] == 21
+    assert set(summary["rules"]) == {"engine", "fixed", "last3"}
+    assert "engine" in capsys.readouterr().out
