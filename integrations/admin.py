@@ -62,7 +62,8 @@ class ApiCallInline(admin.TabularInline):
 
     def get_queryset(self, request):
         # Only the latest calls; the full log is on the ApiCall admin.
-        ids = super().get_queryset(request).order_by("-created_at").values("pk")[:20]
+        recent = super().get_queryset(request).order_by("-created_at")
+        ids = recent.values_list("pk", flat=True)[:20]
         return super().get_queryset(request).filter(pk__in=list(ids))
 
 

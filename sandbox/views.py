@@ -300,6 +300,10 @@ def control_faults(request: HttpRequest):
     if not request.user.is_authenticated:
         return _error(401, "not_authenticated", "Log in to change the sandbox's faults.")
     payload = {}
+    if request.body and request.content_type != "application/json":
+        # A form post from another site cannot send application/json without a CORS preflight,
+        # so this keeps the CSRF-exempt endpoint safe for a logged-in demo user.
+        return _error(415, "unsupported_media_type", "Send the body as application/json.")
     if request.body:
         try:
             payload = json.loads(request.body)

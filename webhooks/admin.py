@@ -43,7 +43,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="Body")
     def body_preview(self, event) -> str:
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", event.body_text[:20000])
+        return format_html("<pre>{}</pre>", event.body_text[:20000])
 
     def has_add_permission(self, request):
         return False

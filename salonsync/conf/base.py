@@ -1,5 +1,7 @@
 """Settings shared by every profile. Everything a deployment changes comes from the environment."""
 
+from csp.constants import NONE, SELF
+
 from ..logging import logging_config
 from .env import BASE_DIR, env
 
@@ -20,6 +22,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files (strict CSP, no CDN)
     "django_celery_beat",
     "axes",
     "integrations",
@@ -32,6 +35,8 @@ MIDDLEWARE = [
     # First, so redirects and errors carry the request id too.
     "salonsync.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -42,6 +47,23 @@ MIDDLEWARE = [
     # Last, so it sees the outcome of authentication (django-axes docs).
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp 4.x): scripts and styles only from our own static files,
+# no inline <script>, style="" or event handlers; nothing may frame us; forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "salonsync.urls"
 WSGI_APPLICATION = "salonsync.wsgi.application"
@@ -169,6 +191,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # SalonSync's own settings (CONTRACT.md "Settings").
