@@ -199,7 +199,7 @@ def start_gunicorn(
         "warning",
         *(extra or []),
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -216,7 +216,7 @@ def start_gunicorn(
 
 
 def gunicorn_workers(master: subprocess.Popen) -> list[int]:
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         ["/usr/bin/pgrep", "-P", str(master.pid)], capture_output=True, text=True, check=False
     )
     return [int(pid) for pid in out.stdout.split()]
@@ -272,7 +272,7 @@ def run_wrk(wrk: str, name: str, port: int, connections: int, seconds: int, args
         *args,
         str(threads),
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    out = subprocess.run(command, capture_output=True, text=True, check=False)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
         die(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
@@ -376,7 +376,7 @@ def profile_workers(master: subprocess.Popen, seconds: int, out_dir: Path) -> li
     files = []
     for pid in gunicorn_workers(master):
         path = out_dir / f"py-spy-worker-{pid}.txt"
-        subprocess.Popen(  # noqa: S603
+        subprocess.Popen(
             [
                 str(BIN / "py-spy"),
                 "record",
