@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint format install clean
+.PHONY: run worker beat test lint format install clean
 
 install: $(STAMP)
 
@@ -23,6 +23,15 @@ run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "SalonSync: http://127.0.0.1:8000/  (log in as owner / salonsync-demo)"
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# With Redis (REDIS_URL=redis://127.0.0.1:6379/0 in the environment of all three), the demo runs as
+# production does: `make run`, `make worker` and `make beat` in three terminals.
+worker: install
+	DJANGO_DEBUG=true $(BIN)/celery -A salonsync worker --loglevel=INFO
+
+beat: install
+	DJANGO_DEBUG=true $(BIN)/celery -A salonsync beat --loglevel=INFO \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler
 
 lint: install
 	$(BIN)/ruff check .
