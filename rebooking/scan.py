@@ -88,7 +88,7 @@ def due_clients(
     )
     fallback_params: list = [v for pair in fallback.items() for v in pair] + [default_fallback]
     active_marks = ", ".join(["%s"] * len(ACTIVE))
-    gap_expr = _days("v.start", "v.prev")
+    gap_expr = _days("a.start", "LAG(a.start) OVER w")
     since_expr = _days(ts, "s.last_visit")
     no_show_filter = (
         ""
@@ -99,13 +99,33 @@ def due_clients(
                   ORDER BY l.start DESC LIMIT 1), '') <> 'no_show'"""
     )
     # Only fixed fragments and %s marks are interpolated; every value is a parameter.
+    # One sort: each visit with its gap to the previous one and whether it is the last
+    # (LAG/LEAD over the same window); one GROUP BY gives count, last visit and median gap.
+    # PostgreSQL takes the median with percentile_disc in that GROUP BY; SQLite, which has no
+    # ordered-set aggregates, ranks the gaps first (the first visit's NULL gap apart).
+    if connection.vendor == "postgresql":
+        ranked_gaps = ""
+        # the mean of the two middle gaps (one for an odd count), exact in numeric
+        median = """(percentile_disc(0.5) WITHIN GROUP (ORDER BY g.gap)
+                   + percentile_disc(0.5000001) WITHIN GROUP (ORDER BY g.gap)) / 2"""
+        source = "visits"
+    else:
+        ranked_gaps = """ranked_gaps AS (
+        SELECT v.*,
+               ROW_NUMBER() OVER (PARTITION BY v.iid, v.cref, v.cat, v.gap IS NULL
+                                  ORDER BY v.gap) AS rn,
+               COUNT(v.gap) OVER (PARTITION BY v.iid, v.cref, v.cat) AS n
+        FROM visits v
+    ),"""
+        median = """AVG(CASE WHEN g.gap IS NOT NULL AND g.rn IN ((g.n + 1) / 2, (g.n + 2) / 2)
+                        THEN g.gap END)"""
+        source = "ranked_gaps"
     sql = f"""
     WITH visits AS (
         SELECT a.integration_id AS iid, a.customer_ref AS cref, COALESCE(sv.category, '') AS cat,
                a.start AS start, a.service_ref AS sref, a.provider_ref AS pref,
-               LAG(a.start) OVER w AS prev,
-               ROW_NUMBER() OVER (PARTITION BY a.integration_id, a.customer_ref,
-                                  COALESCE(sv.category, '') ORDER BY a.start DESC) AS recency
+               {gap_expr} AS gap,
+               CASE WHEN LEAD(a.start) OVER w IS NULL THEN 1 ELSE 0 END AS is_last
         FROM integrations_mirroredappointment a
         LEFT JOIN integrations_mirroredservice sv
                ON sv.integration_id = a.integration_id AND sv.platform_id = a.service_ref
@@ -114,29 +134,21 @@ def due_clients(
         WINDOW w AS (PARTITION BY a.integration_id, a.customer_ref, COALESCE(sv.category, '')
                      ORDER BY a.start)
     ),
-    gaps AS (
-        SELECT v.iid, v.cref, v.cat, {gap_expr} AS gap,
-               ROW_NUMBER() OVER (PARTITION BY v.iid, v.cref, v.cat ORDER BY {gap_expr}) AS rn,
-               COUNT(*) OVER (PARTITION BY v.iid, v.cref, v.cat) AS n
-        FROM visits v WHERE v.prev IS NOT NULL
-    ),
-    medians AS (
-        SELECT iid, cref, cat, AVG(gap) AS median_gap FROM gaps
-        WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY iid, cref, cat
-    ),
+    {ranked_gaps}
     summary AS (
-        SELECT v.iid, v.cref, v.cat, COUNT(*) AS visits, MAX(v.start) AS last_visit,
-               MAX(CASE WHEN v.recency = 1 THEN v.sref END) AS last_sref,
-               MAX(CASE WHEN v.recency = 1 THEN v.pref END) AS last_pref
-        FROM visits v GROUP BY v.iid, v.cref, v.cat
+        SELECT g.iid, g.cref, g.cat, COUNT(*) AS visits, MAX(g.start) AS last_visit,
+               MAX(CASE WHEN g.is_last = 1 THEN g.sref END) AS last_sref,
+               MAX(CASE WHEN g.is_last = 1 THEN g.pref END) AS last_pref,
+               {median} AS median_gap
+        FROM {source} g GROUP BY g.iid, g.cref, g.cat
     ),
     scored AS (
         SELECT s.iid, s.cref, s.cat, s.visits, s.last_visit, s.last_sref, s.last_pref,
-               m.median_gap,
-               CASE WHEN s.visits >= %s AND m.median_gap IS NOT NULL THEN m.median_gap
+               s.median_gap,
+               CASE WHEN s.visits >= %s AND s.median_gap IS NOT NULL THEN s.median_gap
                     ELSE {fallback_case} END AS interval_days,
                {since_expr} AS days_since
-        FROM summary s LEFT JOIN medians m ON m.iid = s.iid AND m.cref = s.cref AND m.cat = s.cat
+        FROM summary s
         WHERE NOT EXISTS (
                 SELECT 1 FROM integrations_mirroredappointment f
                 WHERE f.integration_id = s.iid AND f.customer_ref = s.cref AND f.start > {ts}
