@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,11 @@ from .services import (
     suggestion_accept,
     suggestion_dismiss,
 )
+
+
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})
+class WallClockField(serializers.TimeField):
+    """Wall-clock "HH:MM" in the salon's zone (OpenAPI `format: time` needs seconds + offset)."""
 
 
 class SuggestionOutput(serializers.Serializer):
@@ -196,8 +201,8 @@ class RebookingSettingsApi(APIView):
         default_fallback_days = serializers.IntegerField()
         cooldown_days = serializers.IntegerField()
         suggest_after_no_show = serializers.BooleanField()
-        quiet_hours_start = serializers.TimeField(format="%H:%M")
-        quiet_hours_end = serializers.TimeField(format="%H:%M")
+        quiet_hours_start = WallClockField(format="%H:%M")
+        quiet_hours_end = WallClockField(format="%H:%M")
         daily_cap = serializers.IntegerField()
         client_messages = serializers.BooleanField()
         notify = serializers.ChoiceField(choices=RebookingSettings.Recipients.choices)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -58,3 +59,10 @@ def exception_handler(exc, context):
         code = "invalid"
     response.data = {"error": {"code": code, "message": _flatten(detail), **extra}}
     return response
+
+
+def not_found(request, exception=None):
+    """404s under /api/ keep the API's error shape; pages get the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+    return page_not_found(request, exception)

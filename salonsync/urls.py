@@ -20,3 +20,5 @@ urlpatterns = [
 
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+
+handler404 = "salonsync.api.not_found"

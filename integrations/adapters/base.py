@@ -229,7 +229,8 @@ class PlatformAdapter(ABC):
             return method(data)
         except IntegrationError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # ArithmeticError: OverflowError (a huge duration, inf) and decimal.InvalidOperation.
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
             raise ValidationError(
                 f"The platform sent a {kind} this integration cannot read ({type(exc).__name__}).",
                 platform=self.platform,

@@ -538,6 +538,10 @@ class MindbodyAdapter(PlatformAdapter):
     def normalize_event(self, envelope: Mapping[str, Any]) -> Event:
         """A webhook envelope (messageId, eventId, eventData...) as an Event; never raises on an
         unknown eventId. Payloads that only carry ids give data=None: re-read the record."""
+        if not isinstance(envelope, Mapping):
+            raise ValidationError(
+                "A Mindbody webhook body must be an object.", platform=self.platform
+            )
         event_type = envelope.get("eventId")
         if not isinstance(event_type, str):
             event_type = ""
@@ -560,18 +564,35 @@ class MindbodyAdapter(PlatformAdapter):
                     payload = self._event_customer(
                         data, active=kind is not EventKind.CUSTOMER_DELETED
                     )
-            except (KeyError, TypeError, ValueError, AttributeError, IntegrationError):
+            except (
+                KeyError,
+                TypeError,
+                ValueError,
+                AttributeError,
+                ArithmeticError,
+                IntegrationError,
+            ):
                 logger.warning("mindbody: unreadable %s payload, treated as a hint", event_type)
         return Event(
             kind=kind,
             platform=self.platform,
             event_id=_sid(envelope.get("messageId")),
             object_id=_sid(object_id),
-            occurred_at=self._utc(occurred) if isinstance(occurred, str) and occurred else None,
+            occurred_at=self._event_time(occurred),
             data=payload,
             account_id=_sid(data.get("siteId")),
             raw=dict(envelope),
         )
+
+    def _event_time(self, value: Any) -> datetime | None:
+        """The event's origination time (UTC); an unreadable one is no reason to drop the event."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        try:
+            return self._utc(value)
+        except ValueError:
+            logger.warning("mindbody: unreadable event time %r", value[:40])
+            return None
 
     def _event_appointment(self, data: Mapping[str, Any]) -> Appointment:
         status = WEBHOOK_STATUS.get(data.get("status"))
@@ -587,7 +608,7 @@ class MindbodyAdapter(PlatformAdapter):
             minutes=int(data.get("durationMinutes") or 0)
         )
         return Appointment(
-            platform_id=_sid(data["appointmentId"]),
+            platform_id=_sid(self.require(data, "appointmentId")),  # never an empty id
             status=status,
             start=start,
             end=end,
@@ -602,7 +623,7 @@ class MindbodyAdapter(PlatformAdapter):
 
     def _event_customer(self, data: Mapping[str, Any], *, active: bool) -> Customer:
         return Customer(
-            platform_id=_sid(data["clientId"]),
+            platform_id=_sid(self.require(data, "clientId")),  # never an empty id
             first_name=data.get("firstName") or "",
             last_name=data.get("lastName") or "",
             email=data.get("email") or "",

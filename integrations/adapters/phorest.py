@@ -475,7 +475,7 @@ class PhorestAdapter(PlatformAdapter):
         return Location(
             platform_id=str(self.require(data, "branchId")),
             name=data.get("name") or "",
-            timezone=data.get("timeZone") or "",
+            timezone=data["timeZone"] if isinstance(data.get("timeZone"), str) else "",
             raw=dict(data),
         )
 
@@ -488,7 +488,7 @@ class PhorestAdapter(PlatformAdapter):
         ends = [parse_iso_datetime(s["endTime"]) for s in schedules if s.get("endTime")]
         return Slot(
             start=self.local_datetime(start, UTC),  # Phorest sends Z; a bare time is UTC too
-            end=self.local_datetime(max(ends), UTC) if ends else start,
+            end=self.local_datetime(max(ends) if ends else start, UTC),  # never naive
             provider_id=str(first.get("staffId") or ""),
             service_id=str(first.get("serviceId") or ""),
             location_id=self.branch_id,
@@ -556,7 +556,7 @@ class PhorestAdapter(PlatformAdapter):
     def _zone(self, name: str) -> ZoneInfo:
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):  # OSError: "America"
             logger.warning("phorest: unknown branch time zone %r, using the salon's", name)
             return self.tz
 

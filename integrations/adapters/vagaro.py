@@ -463,7 +463,7 @@ class VagaroAdapter(PlatformAdapter):
         zone = _text(_first(data, "timeZone", "timezone", "ianaTimeZone"))
         try:
             ZoneInfo(zone)  # keep only IANA names; Vagaro may use Windows-style names
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
             zone = ""
         return Location(
             platform_id=str(self.require(data, "businessId")),
@@ -494,6 +494,7 @@ class VagaroAdapter(PlatformAdapter):
         payload = envelope.get("payload")
         payload = payload if isinstance(payload, Mapping) else {}
         kind_of, action = envelope.get("type"), envelope.get("action")
+        action = action if isinstance(action, str) else ""  # a list or object is no dict key
         common = {
             "platform": self.platform,
             "event_id": _text(envelope.get("id")),
