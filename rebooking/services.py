@@ -313,20 +313,12 @@ def suggestion_refill_slot(
 
 
 # -- c. the daily overdue scan --------------------------------------------------------------------
-def overdue_scan(*, salon: Salon, now: datetime | None = None) -> list[RebookingSuggestion]:
-    """Suggestions for the most overdue clients (set-based query), at most the daily cap."""
-    now = now or timezone.now()
-    settings = rebooking_settings_get(salon=salon)
-    if not (settings.enabled and settings.overdue_enabled):
-        return []
-    integrations = {
-        str(i.pk): i
-        for i in salon.integrations.filter(status=IntegrationStatus.CONNECTED).select_related(
-            "salon"
-        )
-    }
-    due = due_clients(
-        integration_ids=list(integrations),
+def overdue_candidates(
+    *, settings: RebookingSettings, integration_ids: list[str], now: datetime
+) -> list[DueClient]:
+    """Who the daily scan contacts: the one query the scan and the backtest both run."""
+    return due_clients(
+        integration_ids=integration_ids,
         now=now,
         due_by=now,
         min_visits=settings.min_visits,
@@ -341,6 +333,21 @@ def overdue_scan(*, salon: Salon, now: datetime | None = None) -> list[Rebooking
         # hogging the cap and halving the lapses reached in time).
         just_due_first=True,
     )
+
+
+def overdue_scan(*, salon: Salon, now: datetime | None = None) -> list[RebookingSuggestion]:
+    """Suggestions for the most overdue clients (set-based query), at most the daily cap."""
+    now = now or timezone.now()
+    settings = rebooking_settings_get(salon=salon)
+    if not (settings.enabled and settings.overdue_enabled):
+        return []
+    integrations = {
+        str(i.pk): i
+        for i in salon.integrations.filter(status=IntegrationStatus.CONNECTED).select_related(
+            "salon"
+        )
+    }
+    due = overdue_candidates(settings=settings, integration_ids=list(integrations), now=now)
     made = []
     for client in due:
         integration = integrations[_uuid(client.integration_id, integrations)]

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     name = "webhooks"
     verbose_name = "Platform webhooks"
+
+    def ready(self) -> None:
+        # Routing caches in this process follow integration changes at once (other processes
+        # within their TTL). Cache invalidation is what signals are for here.
+        from django.db.models.signals import post_delete, post_save
+
+        from integrations.models import Integration
+
+        from .platforms.mindbody import forget_routes
+
+        post_save.connect(forget_routes, sender=Integration, dispatch_uid="webhook-routes-save")
+        post_delete.connect(forget_routes, sender=Integration, dispatch_uid="webhook-routes-del")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from integrations.adapters import errors
@@ -30,6 +30,10 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 # An event left in received/queued this long was lost by the broker: the sweeper re-enqueues it.
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
+
+
+class StaleRoute(DatabaseError):
+    """The integration a cached route points at was deleted: answered 503, retried."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,14 @@ def webhook_record(
                 status=WebhookStatus.QUEUED,
             )
     except IntegrityError:
-        existing = WebhookEvent.objects.get(
+        existing = WebhookEvent.objects.filter(
             platform=platform, integration=integration, external_id=external_id, verified=True
-        )
+        ).first()
+        if existing is None:
+            # Not a duplicate: the routed integration is gone (a stale route). The platform
+            # retries the 503; by then the route is read again.
+            handler.forget_routes()
+            raise StaleRoute("the routed integration no longer exists") from None
         return Recorded(existing, duplicate=True)
     transaction.on_commit(lambda: webhook_enqueue(event=event, mark_queued=False))
     return Recorded(event, duplicate=False)

@@ -2,7 +2,7 @@
 only what the salon knew then, and the production code answers.
 
 - timing: ``rhythm_from_visits`` (what ``client_rhythm`` computes) after each completed visit;
-- outreach: once a week, production ``due_clients`` with the salon's settings exactly as
+- outreach: once a week, production ``overdue_candidates`` with the salon's settings exactly as
   ``overdue_scan`` calls it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap),
   recording an overdue suggestion row per client contacted (dated then) so the cooldown works as
   in production. ``overdue_scan`` itself is not called: it only reads *connected* integrations
@@ -24,8 +24,12 @@ from django.core.exceptions import ValidationError
 from integrations.models import MirroredAppointment
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
 from rebooking.rhythm import rhythm_from_visits
-from rebooking.scan import due_clients
-from rebooking.services import REFILL_CANDIDATES, rebooking_settings_get, suggestion_refill_slot
+from rebooking.services import (
+    REFILL_CANDIDATES,
+    overdue_candidates,
+    rebooking_settings_get,
+    suggestion_refill_slot,
+)
 
 from . import anchors, scores
 from .loader import Appt, create_sandbox, drop_sandbox, reveal
@@ -110,12 +114,11 @@ def _replay(integration, config, rows, progress) -> Result:
     outreach = {rule: [] for rule in RULES}
     refill = {rule: [] for rule in RULES}
     flagged = {rule: {} for rule in anchors.RULES}
-    grace = float(config.grace_factor)
     for done, (now, kind, cancelled) in enumerate(events, start=1):
         reveal(integration, now)
         if kind == 0:
             if config.enabled and config.overdue_enabled:
-                for client in _engine_scan(integration, config, now, grace):
+                for client in _engine_scan(integration, config, now):
                     outreach["engine"].append((now, client))
                 for rule in anchors.RULES:
                     for client in anchors.scan(ordered, rule, now, flagged[rule], config.daily_cap):
@@ -156,21 +159,10 @@ def _replay(integration, config, rows, progress) -> Result:
     return result
 
 
-def _engine_scan(integration, config, now, grace) -> list[str]:
-    """Who the daily overdue scan would contact at ``now`` (its own due_clients call), with
-    the suggestion rows it would leave behind for the cooldown."""
-    due = due_clients(
-        integration_ids=[str(integration.pk)],
-        now=now,
-        due_by=now,
-        min_visits=config.min_visits,
-        grace=grace,
-        fallback=config.fallback_intervals or {},
-        default_fallback=config.default_fallback_days,
-        cooldown_days=config.cooldown_days,
-        include_no_show=config.suggest_after_no_show,
-        limit=config.daily_cap,
-    )
+def _engine_scan(integration, config, now) -> list[str]:
+    """Who the daily overdue scan would contact at ``now`` (production's own query), with the
+    suggestion rows it would leave behind for the cooldown."""
+    due = overdue_candidates(settings=config, integration_ids=[str(integration.pk)], now=now)
     if not due:
         return []
     made = RebookingSuggestion.objects.bulk_create(

@@ -1,6 +1,7 @@
 """The contract's webhook table, for both platforms."""
 
 import json
+import uuid
 
 import pytest
 from django.db import OperationalError
@@ -244,3 +245,19 @@ def test_vagaro_same_id_other_integration_is_not_a_duplicate(
     payload = vagaro_event("event_customer_created")
     assert vagaro_post(client, vagaro_integration, payload).status_code == 202
     assert vagaro_post(client, second, payload).status_code == 202
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: each INSERT commits (FKs checked)
+def test_stale_route_from_another_process_is_503_then_recovers(client, mindbody_integration):
+    """A route cached before the integration was deleted elsewhere: 503 (Mindbody retries),
+    the cache is dropped, and the retry is routed afresh."""
+    import time as clock
+
+    from webhooks.platforms import mindbody
+
+    payload = mindbody_event("event_client_created")
+    mindbody._routes["-99"] = (clock.monotonic() + 30, (uuid.uuid4(), "connected"))
+    assert signed_mindbody(client, payload).status_code == 503
+    assert mindbody._routes == {}
+    assert signed_mindbody(client, payload).status_code == 202
+    assert WebhookEvent.objects.get().integration == mindbody_integration

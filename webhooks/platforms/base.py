@@ -54,6 +54,9 @@ class WebhookPlatform:
     def verify(self, request, integration: Integration | None) -> bool:
         raise NotImplementedError
 
+    def forget_routes(self) -> None:
+        """Drop any cached routing (platforms that cache it override this)."""
+
     def integration_from_payload(self, payload: Mapping[str, Any]) -> Integration:
         raise Rejected(404, "No integration for this webhook.")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -42,16 +43,13 @@ class MindbodyWebhooks(WebhookPlatform):
         site_id = data.get("siteId") if isinstance(data, Mapping) else None
         if site_id is None or isinstance(site_id, (dict, list, bool)):
             raise Rejected(400, "eventData.siteId is missing.")
-        # On the hot path: only the columns routing needs (no join, no decryption, no sort).
-        integration = (
-            Integration.objects.filter(platform=self.platform, account_key=str(site_id))
-            .only("id", "platform", "status")
-            .order_by()
-            .first()
-        )
+        integration = _route(str(site_id))
         if integration is None or not self.live(integration):
             raise Rejected(404, "No SalonSync integration for this Mindbody site.")
         return integration
+
+    def forget_routes(self) -> None:
+        forget_routes()
 
     def event_id(self, payload: Mapping[str, Any]) -> str:
         value = payload.get("messageId")
@@ -72,3 +70,33 @@ class MindbodyWebhooks(WebhookPlatform):
             else e
             for e in events
         ]
+
+
+# site id -> (expires at, integration id and status, or None). Routing is the hot path of the
+# busiest endpoint; a connect or disconnect takes effect here within ROUTE_TTL seconds (Mindbody
+# retries a refused delivery for hours, so nothing is lost).
+ROUTE_TTL = 30.0
+_routes: dict[str, tuple[float, tuple | None]] = {}
+
+
+def forget_routes(**kwargs) -> None:
+    """Drop this process's routes (an integration was saved or deleted; see webhooks/apps.py)."""
+    _routes.clear()
+
+
+def _route(site_id: str) -> Integration | None:
+    now = time.monotonic()
+    cached = _routes.get(site_id)
+    if cached is None or cached[0] < now:
+        row = (
+            Integration.objects.filter(platform="mindbody", account_key=site_id)
+            .values_list("pk", "status")
+            .first()
+        )
+        if len(_routes) > 10_000:  # unknown ids from a noisy sender must not grow it forever
+            _routes.clear()
+        cached = _routes[site_id] = (now + ROUTE_TTL, row)
+    if cached[1] is None:
+        return None
+    pk, status = cached[1]
+    return Integration(pk=pk, platform="mindbody", status=status)
