@@ -629,6 +629,7 @@ def main() -> None:
 
     from django.db import connection
 
+    from rebooking.rhythm_store import rhythms_refresh
     from rebooking.scan import due_clients
     from rebooking.services import rebooking_settings_get
 
@@ -661,6 +662,16 @@ def main() -> None:
             lambda i=integration, s=settings: due_clients(**_scan_kwargs(i, s, s.daily_cap))
         )
         scan_s, scan_peak, made = measure_overdue_scan(salon, integration, settings)
+        # The stored rhythms a refill reads: the whole integration rebuilt (after a full sync or
+        # the nightly reconciliation), and one client refreshed (after each webhook).
+        rebuild_s, rebuild_peak, stored = timed(
+            lambda i=integration: rhythms_refresh(integration_id=str(i.pk), now=NOW)
+        )
+        one_s, _, _ = timed(
+            lambda i=integration: rhythms_refresh(
+                integration_id=str(i.pk), customer_refs=["cl000042"], now=NOW
+            )
+        )
         rows.append(
             {
                 "clients": clients,
@@ -675,6 +686,10 @@ def main() -> None:
                 "scan_s": scan_s,
                 "scan_peak": scan_peak,
                 "made": made,
+                "rebuild_s": rebuild_s,
+                "rebuild_peak": rebuild_peak,
+                "stored": stored,
+                "one_ms": one_s * 1000,
             }
         )
 
@@ -694,6 +709,17 @@ def main() -> None:
             f"{r['full_s']:>8.2f} s {mib(r['full_peak'])} | "
             f"{r['cap_s']:>8.2f} s {mib(r['cap_peak'])} | "
             f"{r['scan_s']:>10.2f} s {mib(r['scan_peak'])} {r['made']:>4}"
+        )
+
+    print()
+    print("stored rhythms (rebooking.rhythm_store): the whole integration rebuilt, and one client")
+    header = f"{'clients':>8} {'rows':>9} | {'rebuild':>10} {'peak':>11} | {'one client':>10}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['clients']:>8,} {r['stored']:>9,} | {r['rebuild_s']:>8.2f} s "
+            f"{mib(r['rebuild_peak'])} | {r['one_ms']:>7.1f} ms"
         )
 
     clients, salon, integration = tiers[-1]

@@ -293,6 +293,9 @@ class _Syncer:
         Integration.objects.filter(pk=integration.pk).update(**values)
         for name, value in values.items():
             setattr(integration, name, value)
+        from webhooks.events import sync_finished
+
+        sync_finished(integration=integration, kind=kind)
 
     # -- windows -------------------------------------------------------------------------------
     def _today(self) -> date:

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import Notification, RebookingSettings, RebookingSuggestion
+from .models import (
+    BacktestRun,
+    ClientRhythm,
+    Notification,
+    RebookingSettings,
+    RebookingSuggestion,
+)
 
 
 @admin.register(RebookingSettings)
@@ -60,3 +66,51 @@ class NotificationAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
     ]
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are made by the owner's backtest page and its Celery task."""
+
+    list_display = [
+        "created_at",
+        "salon",
+        "status",
+        "progress_done",
+        "progress_total",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["salon__slug", "salon__name", "error"]
+    date_hierarchy = "created_at"
+    list_select_related = ["salon"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ClientRhythm)
+class ClientRhythmAdmin(admin.ModelAdmin):
+    """Read-only: derived from the mirror (rebooking.rhythm_store), rebuilt, never edited."""
+
+    list_display = [
+        "customer_ref",
+        "category",
+        "visits",
+        "median_gap",
+        "last_visit",
+        "last_provider_ref",
+        "integration",
+    ]
+    list_filter = ["category"]
+    search_fields = ["customer_ref", "integration__salon__slug"]
+    list_select_related = ["integration__salon"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

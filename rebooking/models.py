@@ -209,3 +209,108 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {', '.join(self.recipients)} ({self.status})"
+
+
+class ClientRhythm(models.Model):
+    """Each client's visit rhythm per service category, stored so a freed slot's refill is an
+    index lookup instead of a pass over the salon's whole history.
+
+    Derived data: rebooking.rhythms.rhythms_refresh recomputes a client's rows (with the same
+    query the overdue scan runs live) whenever the EventService reports a change to one of their
+    appointments, and a full sync or reconciliation rebuilds the integration's rows.
+    """
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="+"
+    )
+    customer_ref = models.CharField(max_length=128)
+    category = models.CharField(max_length=200, blank=True)
+    visits = models.PositiveIntegerField()
+    last_visit = models.DateTimeField()
+    last_service_ref = models.CharField(max_length=128, blank=True)
+    last_provider_ref = models.CharField(max_length=128, blank=True)
+    median_gap = models.FloatField(null=True, blank=True, help_text="Days; none with one visit.")
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "customer_ref", "category"], name="client_rhythm_once"
+            )
+        ]
+        indexes = [models.Index(fields=["integration", "category", "last_provider_ref"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_ref} · {self.category or 'uncategorised'}"
+
+
+class BacktestRun(models.Model):
+    """The owner's backtest (rebooking.backtest.service): the salon's last 12 months replayed with
+    its settings, scored against the anchor rules, and a small search for better settings.
+
+    At most one run per salon is queued or running at a time (a partial unique constraint);
+    ``updated_at`` is the progress heartbeat, so a run whose worker died can be recognised.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    salon = models.ForeignKey(
+        "integrations.Salon", on_delete=models.CASCADE, related_name="backtest_runs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The scored window (the last 12 months before the run started).
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    # The salon's settings replayed (RebookingSettings values, JSON-ready).
+    settings_used = models.JSONField(default=dict, blank=True)
+    # Scores of the baseline run: {"rules": {"engine"|"fixed"|"last3": {timing, outreach,
+    # refill}}, "appointments", "clients", "cancellations", ...}.
+    summary = models.JSONField(default=dict, blank=True)
+    # The settings tried: [{"values": {...}, "f1", "precision", "recall", "within_7_days"}].
+    candidates = models.JSONField(default=list, blank=True)
+    # The best values found for the tuned settings (grace_factor as a string: a Decimal).
+    best = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["salon", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["salon"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="backtest_one_active_run_per_salon",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Backtest of {self.salon} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))

@@ -53,56 +53,37 @@ def _param_ts() -> str:
     return "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
 
 
-def due_clients(
-    *,
-    integration_ids: list[str],
-    now: datetime,
-    due_by: datetime,
-    min_visits: int,
-    grace: float,
-    fallback: dict[str, int],
-    default_fallback: int,
-    cooldown_days: int,
-    include_no_show: bool,
-    category: str | None = None,
-    provider_ref: str | None = None,
-    exclude_customer: str = "",
-    limit: int | None = None,
-    just_due_first: bool = False,
-) -> list[DueClient]:
-    """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill), most
-    overdue first, or, with ``just_due_first``, those whose rhythm brings them due right now (a
-    client long lapsed is the least likely to take a slot at short notice)."""
-    if not integration_ids:
-        return []
-    ids = [
+def _ids(integration_ids: list[str]) -> list[str]:
+    return [
         str(i).replace("-", "") if connection.vendor == "sqlite" else str(i)
         for i in integration_ids
     ]
-    id_marks = ", ".join(["%s"] * len(ids))
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def summary_ctes(
+    *,
+    integration_ids: list[str],
+    now: datetime | None,
+    category: str | None = None,
+    customer_refs: list[str] | None = None,
+) -> tuple[str, list]:
+    """The ``visits`` and ``summary`` CTEs: per (integration, client, category) the completed
+    visits before ``now``, the last one (its service and provider) and the median gap in days.
+
+    One sort: each visit with its gap to the previous one and whether it is the last (LAG/LEAD
+    over the same window); one GROUP BY gives count, last visit and median gap. PostgreSQL takes
+    the median with percentile_disc in that GROUP BY; SQLite, which has no ordered-set
+    aggregates, ranks the gaps first (the first visit's NULL gap apart). A category filter may
+    sit inside the window's input because the window is partitioned by category. ``now`` None
+    counts every completed visit (the stored rhythms: whatever the mirror knows is done).
+    """
+    ids = _ids(integration_ids)
     ts = _param_ts()
-    fallback_case = (
-        "CASE s.cat " + " ".join(["WHEN %s THEN %s"] * len(fallback)) + " ELSE %s END"
-        if fallback
-        else "%s"
-    )
-    fallback_params: list = [v for pair in fallback.items() for v in pair] + [default_fallback]
-    active_marks = ", ".join(["%s"] * len(ACTIVE))
     gap_expr = _days("a.start", "LAG(a.start) OVER w")
-    since_expr = _days(ts, "s.last_visit")
-    no_show_filter = (
-        ""
-        if include_no_show
-        else f"""AND COALESCE((SELECT l.status FROM integrations_mirroredappointment l
-                  WHERE l.integration_id = s.iid AND l.customer_ref = s.cref AND l.deleted = %s
-                    AND l.start < {ts} AND l.status IN ('completed', 'no_show')
-                  ORDER BY l.start DESC LIMIT 1), '') <> 'no_show'"""
-    )
-    # Only fixed fragments and %s marks are interpolated; every value is a parameter.
-    # One sort: each visit with its gap to the previous one and whether it is the last
-    # (LAG/LEAD over the same window); one GROUP BY gives count, last visit and median gap.
-    # PostgreSQL takes the median with percentile_disc in that GROUP BY; SQLite, which has no
-    # ordered-set aggregates, ranks the gaps first (the first visit's NULL gap apart).
     if connection.vendor == "postgresql":
         ranked_gaps = ""
         # the mean of the two middle gaps (one for an odd count), exact in numeric
@@ -120,6 +101,7 @@ def due_clients(
         median = """AVG(CASE WHEN g.gap IS NOT NULL AND g.rn IN ((g.n + 1) / 2, (g.n + 2) / 2)
                         THEN g.gap END)"""
         source = "ranked_gaps"
+    refs = list(customer_refs or [])
     sql = f"""
     WITH visits AS (
         SELECT a.integration_id AS iid, a.customer_ref AS cref, COALESCE(sv.category, '') AS cat,
@@ -129,8 +111,10 @@ def due_clients(
         FROM integrations_mirroredappointment a
         LEFT JOIN integrations_mirroredservice sv
                ON sv.integration_id = a.integration_id AND sv.platform_id = a.service_ref
-        WHERE a.integration_id IN ({id_marks}) AND a.status = 'completed' AND a.deleted = %s
-          AND a.customer_ref <> '' AND a.start < {ts}
+        WHERE a.integration_id IN ({_marks(ids)}) AND a.status = 'completed' AND a.deleted = %s
+          AND a.customer_ref <> '' {f"AND a.start < {ts}" if now is not None else ""}
+          {"AND COALESCE(sv.category, '') = %s" if category is not None else ""}
+          {f"AND a.customer_ref IN ({_marks(refs)})" if refs else ""}
         WINDOW w AS (PARTITION BY a.integration_id, a.customer_ref, COALESCE(sv.category, '')
                      ORDER BY a.start)
     ),
@@ -141,55 +125,148 @@ def due_clients(
                MAX(CASE WHEN g.is_last = 1 THEN g.pref END) AS last_pref,
                {median} AS median_gap
         FROM {source} g GROUP BY g.iid, g.cref, g.cat
-    ),
-    scored AS (
+    )"""
+    params: list = [*ids, False]
+    if now is not None:
+        params.append(_ts(now))
+    if category is not None:
+        params.append(category)
+    params += refs
+    return sql, params
+
+
+def _stored_summary(
+    *, integration_ids: list[str], category: str | None, provider_ref: str | None
+) -> tuple[str, list]:
+    """The same ``summary`` read from the stored rhythms (rebooking.rhythms keeps them)."""
+    ids = _ids(integration_ids)
+    sql = f"""
+    WITH summary AS (
+        SELECT r.integration_id AS iid, r.customer_ref AS cref, r.category AS cat, r.visits,
+               r.last_visit, r.last_service_ref AS last_sref, r.last_provider_ref AS last_pref,
+               r.median_gap
+        FROM rebooking_clientrhythm r
+        WHERE r.integration_id IN ({_marks(ids)})
+          {"AND r.category = %s" if category is not None else ""}
+          {"AND r.last_provider_ref = %s" if provider_ref else ""}
+    )"""
+    params: list = [*ids]
+    if category is not None:
+        params.append(category)
+    if provider_ref:
+        params.append(provider_ref)
+    return sql, params
+
+
+def due_clients(
+    *,
+    integration_ids: list[str],
+    now: datetime,
+    due_by: datetime,
+    min_visits: int,
+    grace: float,
+    fallback: dict[str, int],
+    default_fallback: int,
+    cooldown_days: int,
+    include_no_show: bool,
+    category: str | None = None,
+    provider_ref: str | None = None,
+    exclude_customer: str = "",
+    limit: int | None = None,
+    just_due_first: bool = False,
+    stored: bool = False,
+) -> list[DueClient]:
+    """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill), most
+    overdue first, or, with ``just_due_first``, those whose rhythm brings them due right now (a
+    client long lapsed is the least likely to take a slot at short notice).
+
+    ``stored`` reads the rhythms from the ClientRhythm table (an index lookup by category and
+    provider) instead of computing them from the whole history: the refill of one freed slot
+    must answer in milliseconds; the daily scan computes them live.
+    """
+    if not integration_ids:
+        return []
+    if stored:
+        prefix, params = _stored_summary(
+            integration_ids=integration_ids, category=category, provider_ref=provider_ref
+        )
+    else:
+        prefix, params = summary_ctes(integration_ids=integration_ids, now=now, category=category)
+    ts = _param_ts()
+    fallback_case = (
+        "CASE s.cat " + " ".join(["WHEN %s THEN %s"] * len(fallback)) + " ELSE %s END"
+        if fallback
+        else "%s"
+    )
+    fallback_params: list = [v for pair in fallback.items() for v in pair] + [default_fallback]
+    interval = f"""CASE WHEN s.visits >= %s AND s.median_gap IS NOT NULL THEN s.median_gap
+                    ELSE {fallback_case} END"""
+    since_expr = _days(ts, "s.last_visit")
+    no_show_filter = (
+        ""
+        if include_no_show
+        else f"""AND COALESCE((SELECT l.status FROM integrations_mirroredappointment l
+                  WHERE l.integration_id = d.iid AND l.customer_ref = d.cref AND l.deleted = %s
+                    AND l.start < {ts} AND l.status IN ('completed', 'no_show')
+                  ORDER BY l.start DESC LIMIT 1), '') <> 'no_show'"""
+    )
+    # Only fixed fragments and %s marks are interpolated; every value is a parameter.
+    # Due-ness (plain arithmetic) is decided before the suppression subqueries, so they run only
+    # for the clients who are due.
+    sql = f"""{prefix},
+    timed AS (
         SELECT s.iid, s.cref, s.cat, s.visits, s.last_visit, s.last_sref, s.last_pref,
-               s.median_gap,
-               CASE WHEN s.visits >= %s AND s.median_gap IS NOT NULL THEN s.median_gap
-                    ELSE {fallback_case} END AS interval_days,
-               {since_expr} AS days_since
+               s.median_gap, {interval} AS interval_days, {since_expr} AS days_since
         FROM summary s
-        WHERE NOT EXISTS (
-                SELECT 1 FROM integrations_mirroredappointment f
-                WHERE f.integration_id = s.iid AND f.customer_ref = s.cref AND f.start > {ts}
-                  AND f.deleted = %s AND f.status IN ({active_marks}))
-          AND NOT EXISTS (
-                SELECT 1 FROM rebooking_rebookingsuggestion r
-                WHERE r.integration_id = s.iid AND r.customer_ref = s.cref AND r.created_at > {ts})
-          AND NOT EXISTS (
-                SELECT 1 FROM integrations_mirroredcustomer c
-                WHERE c.integration_id = s.iid AND c.platform_id = s.cref AND c.active = %s)
-          {no_show_filter}
+        WHERE 1 = 1
           {"AND s.cat = %s" if category is not None else ""}
           {"AND s.last_pref = %s" if provider_ref else ""}
           {"AND s.cref <> %s" if exclude_customer else ""}
+    ),
+    due AS (
+        SELECT t.* FROM timed t
+        WHERE t.interval_days > 0 AND {_days(ts, "t.last_visit")} >= t.interval_days * %s
+    ),
+    scored AS (
+        SELECT d.* FROM due d
+        WHERE NOT EXISTS (
+                SELECT 1 FROM integrations_mirroredappointment f
+                WHERE f.integration_id = d.iid AND f.customer_ref = d.cref AND f.start > {ts}
+                  AND f.deleted = %s AND f.status IN ({_marks(ACTIVE)}))
+          AND NOT EXISTS (
+                SELECT 1 FROM rebooking_rebookingsuggestion r
+                WHERE r.integration_id = d.iid AND r.customer_ref = d.cref AND r.created_at > {ts})
+          AND NOT EXISTS (
+                SELECT 1 FROM integrations_mirroredcustomer c
+                WHERE c.integration_id = d.iid AND c.platform_id = d.cref AND c.active = %s)
+          {no_show_filter}
     ),
     ranked AS (
         SELECT scored.*, days_since / (interval_days * %s) AS ratio,
                ROW_NUMBER() OVER (PARTITION BY iid, cref
                                   ORDER BY days_since / (interval_days * %s) DESC) AS pick
-        FROM scored WHERE interval_days > 0
+        FROM scored
     )
     SELECT iid, cref, cat, visits, last_visit, last_sref, last_pref, median_gap, interval_days,
            days_since, ratio
     FROM ranked
-    WHERE pick = 1 AND {_days(ts, "last_visit")} >= interval_days * %s
+    WHERE pick = 1
     ORDER BY ratio {"ASC" if just_due_first else "DESC"}, cref
     {"LIMIT %s" if limit else ""}
     """
-    params: list = [*ids, False, _ts(now)]
     params += [min_visits, *fallback_params, _ts(due_by)]
-    params += [_ts(now), False, *ACTIVE]
-    params += [_ts(now - timedelta(days=cooldown_days)), False]
-    if not include_no_show:
-        params += [False, _ts(now)]
     if category is not None:
         params.append(category)
     if provider_ref:
         params.append(provider_ref)
     if exclude_customer:
         params.append(exclude_customer)
-    params += [grace, grace, _ts(due_by), grace]
+    params += [_ts(due_by), grace]
+    params += [_ts(now), False, *ACTIVE]
+    params += [_ts(now - timedelta(days=cooldown_days)), False]
+    if not include_no_show:
+        params += [False, _ts(now)]
+    params += [grace, grace]
     if limit:
         params.append(limit)
     with connection.cursor() as cursor:
@@ -200,8 +277,10 @@ def due_clients(
 
 def _row(r) -> DueClient:
     last_visit = r[4]
-    if isinstance(last_visit, str):  # SQLite hands back text
-        last_visit = datetime.fromisoformat(last_visit).replace(tzinfo=UTC)
+    if isinstance(last_visit, str):  # SQLite hands back text, or a naive datetime (UTC)
+        last_visit = datetime.fromisoformat(last_visit)
+    if last_visit.tzinfo is None:
+        last_visit = last_visit.replace(tzinfo=UTC)
     iid = r[0]
     return DueClient(
         integration_id=str(iid),

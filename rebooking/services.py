@@ -23,7 +23,13 @@ from integrations.models import (
     Salon,
 )
 
-from .models import RebookingSettings, RebookingSuggestion, SuggestionKind, SuggestionStatus
+from .models import (
+    ClientRhythm,
+    RebookingSettings,
+    RebookingSuggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
 from .rhythm import client_rhythm, describe, provider_names, rank_slots, service_catalog
 from .scan import ACTIVE, DueClient, due_clients
 
@@ -260,6 +266,8 @@ def suggestion_refill_slot(
         "exclude_customer": row.customer_ref,
         "limit": REFILL_CANDIDATES,
         "just_due_first": True,
+        # the stored rhythms (an index lookup); computed live until the first build
+        "stored": ClientRhythm.objects.filter(integration=integration).exists(),
     }
     due = due_clients(
         **query, provider_ref=row.provider_ref if settings.prefer_same_provider else None

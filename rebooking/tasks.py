@@ -1,6 +1,7 @@
 """Celery tasks: each loads ids and calls a service; idempotent (dedupe keys), acks_late."""
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from integrations.adapters.errors import RateLimitError, TransientError
 
@@ -76,3 +77,39 @@ def expire_suggestions_task() -> int:
     from .services import suggestions_expire
 
     return suggestions_expire()
+
+
+@shared_task(
+    name="rebooking.refresh_rhythms",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def refresh_rhythms_task(integration_id: str, customer_refs: list[str] | None) -> int:
+    """Recompute stored rhythms (``None``: the whole integration); idempotent, rows replaced."""
+    from integrations.models import Integration
+
+    from .rhythm_store import rhythms_refresh
+
+    if not Integration.objects.filter(pk=integration_id).exists():
+        return 0
+    return rhythms_refresh(integration_id=integration_id, customer_refs=customer_refs)
+
+
+@shared_task(
+    name="rebooking.backtest",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Several replays of a year of history: longer than the default limits (the broker's
+    # visibility timeout, 1 h by default, stays above the hard limit).
+    soft_time_limit=1500,
+    time_limit=1560,
+)
+def backtest_task(run_id: int) -> str:
+    """Run a queued BacktestRun; one already running, done or failed is left alone."""
+    from .backtest.service import backtest_run
+
+    run = backtest_run(run_id=run_id)
+    return run.status if run is not None else "skipped"

@@ -26,6 +26,7 @@ from integrations.booking import BookingService
 from integrations.mirror import mirror_mark_deleted, mirror_upsert
 from integrations.models import Integration
 from rebooking.handlers import on_appointment_cancelled
+from rebooking.rhythm_store import note_appointment_change, rebuild_after_sync
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,12 @@ DomainHandler = Callable[[Integration, Event], None]
 
 # What happens after the mirror has the change. Rebooking registers here (appointment.cancelled ->
 # suggestions); every consumer of platform events is listed in this one table.
+# Any appointment change also refreshes that client's stored rhythm (rebooking.rhythm_store).
 DOMAIN_HANDLERS: dict[EventKind, list[DomainHandler]] = {
-    EventKind.APPOINTMENT_CREATED: [],
-    EventKind.APPOINTMENT_UPDATED: [],
-    EventKind.APPOINTMENT_CANCELLED: [on_appointment_cancelled],
-    EventKind.APPOINTMENT_DELETED: [],
+    EventKind.APPOINTMENT_CREATED: [note_appointment_change],
+    EventKind.APPOINTMENT_UPDATED: [note_appointment_change],
+    EventKind.APPOINTMENT_CANCELLED: [note_appointment_change, on_appointment_cancelled],
+    EventKind.APPOINTMENT_DELETED: [note_appointment_change],
     EventKind.CUSTOMER_CREATED: [],
     EventKind.CUSTOMER_UPDATED: [],
     EventKind.CUSTOMER_DELETED: [],
@@ -64,6 +66,16 @@ class Applied:
     stale: bool = False
     domain_event: Event | None = None
     reason: str = ""
+
+
+# What happens after a sync that read whole windows (full or reconciliation): it announces
+# only changes, so consumers that keep derived data rebuild it here.
+SYNC_HANDLERS: list[Callable[[Integration, str], None]] = [rebuild_after_sync]
+
+
+def sync_finished(*, integration: Integration, kind: str) -> None:
+    for handler in SYNC_HANDLERS:
+        handler(integration, kind)
 
 
 def event_dispatch(*, integration: Integration, event: Event) -> None:

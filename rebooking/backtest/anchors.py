@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .loader import Appt
@@ -34,9 +34,15 @@ class ClientHistory:
     appts: list[Appt]  # by start
     starts: dict[str, list[datetime]]  # category -> completed starts
     intervals: dict[str, dict[str, list[float]]]  # rule -> category -> interval after visit j
+    appt_starts: list[datetime] = field(default_factory=list)  # appts' starts, in order
+    max_lead: timedelta = timedelta(0)  # the longest time between a booking and its start
 
     def future_booking(self, when: datetime) -> bool:
-        return any(a.start > when and a.active_at(when) for a in self.appts)
+        """Whether a booking after ``when`` was on the books at ``when``: only the appointments
+        starting within the client's longest booking lead can be (two bisections, not a pass)."""
+        first = bisect.bisect_right(self.appt_starts, when)
+        last = bisect.bisect_right(self.appt_starts, when + self.max_lead)
+        return any(self.appts[i].active_at(when) for i in range(first, last))
 
     def known(self, category: str, when: datetime) -> int:
         """How many completed visits in the category had started before ``when``."""
@@ -59,7 +65,10 @@ def build(client: str, appts: list[Appt], fallback) -> ClientHistory:
             recent = gaps[max(0, j - 3) : j]
             last3.append(sum(recent) / len(recent) if recent else fixed)
         intervals["last3"][category] = last3
-    return ClientHistory(client, appts, starts, intervals)
+    lead = max((a.start - a.booked_at for a in appts), default=timedelta(0))
+    return ClientHistory(
+        client, appts, starts, intervals, [a.start for a in appts], max(lead, timedelta(0))
+    )
 
 
 def due_at(history: ClientHistory, rule: str, category: str, index: int) -> datetime:

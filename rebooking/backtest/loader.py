@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from integrations.adapters.types import AppointmentStatus
@@ -240,26 +240,39 @@ def create_sandbox(rows: list[Appt], *, tz_name: str) -> Integration:
         ),
         batch_size=2000,
     )
+    if connection.vendor == "postgresql":
+        # A salon created a moment ago is unknown to the planner's statistics, which then
+        # reads every query through the least selective index; a real salon's tables have them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE integrations_mirroredappointment, integrations_mirroredcustomer"
+            )
     return integration
 
 
 def drop_sandbox(integration: Integration) -> None:
     """Delete the throwaway salon and every row hanging from it."""
-    from rebooking.models import RebookingSuggestion
+    from rebooking.models import ClientRhythm, RebookingSuggestion
 
     salon = integration.salon
     with transaction.atomic():
         RebookingSuggestion.objects.filter(salon=salon).delete()
+        ClientRhythm.objects.filter(integration=integration).delete()
         for model in (MirroredAppointment, MirroredCustomer, MirroredProvider, MirroredService):
             model.objects.filter(integration=integration).delete()
         salon.delete()
 
 
-def reveal(integration: Integration, now: datetime) -> None:
-    """The mirror as the salon saw it at ``now``: two set-based UPDATEs."""
-    MirroredAppointment.objects.filter(
-        integration=integration, deleted=True, platform_created_at__lte=now
-    ).update(deleted=False)
-    MirroredAppointment.objects.filter(
-        integration=integration, status="booked", deleted=False, platform_updated_at__lte=now
-    ).update(status=F("location_ref"))
+def reveal(integration: Integration, now: datetime, pks: list[int] | None = None) -> None:
+    """The mirror as the salon saw it at ``now``: two set-based UPDATEs, over the rows ``pks``
+    only when the caller knows which rows can have changed since its last call (primary keys:
+    the one index whose plan does not hang on statistics of a salon created a moment ago)."""
+    rows = MirroredAppointment.objects.filter(integration=integration)
+    if pks is not None:
+        if not pks:
+            return
+        rows = MirroredAppointment.objects.filter(pk__in=pks)  # the caller's rows, by key
+    rows.filter(deleted=True, platform_created_at__lte=now).update(deleted=False)
+    rows.filter(status="booked", deleted=False, platform_updated_at__lte=now).update(
+        status=F("location_ref")
+    )

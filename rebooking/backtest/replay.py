@@ -13,17 +13,20 @@ only what the salon knew then, and the production code answers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from integrations.models import MirroredAppointment
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
 from rebooking.rhythm import rhythm_from_visits
+from rebooking.rhythm_store import rhythms_refresh
 from rebooking.services import (
     REFILL_CANDIDATES,
     overdue_candidates,
@@ -36,12 +39,14 @@ from .loader import Appt, create_sandbox, drop_sandbox, reveal
 from .scores import WEEKDAYS, TimingRow, time_of_day
 
 STEP = timedelta(days=7)
+MONTH = timedelta(days=28)
 SETTING_FIELDS = (
     "lookahead_days", "suggestions_per_cancellation", "prefer_same_provider", "keep_usual_time",
     "grace_factor", "min_visits", "fallback_intervals", "default_fallback_days", "cooldown_days",
     "suggest_after_no_show", "daily_cap", "enabled", "on_cancellation", "overdue_enabled",
 )  # fmt: skip
 RULES = ("engine", *anchors.RULES)
+PARTS = ("timing", "outreach", "refill")
 
 
 @dataclass
@@ -72,18 +77,39 @@ def replay(
     tz_name: str,
     settings: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
+    parts: Collection[str] = PARTS,
 ) -> Result:
-    """Replay ``rows`` in a throwaway salon (deleted at the end, also on error)."""
-    integration = create_sandbox(rows, tz_name=tz_name)
+    """Replay ``rows`` in a throwaway salon (deleted at the end, also on error). ``parts``
+    leaves out what is not needed (no weekly scans without "outreach", no cancellations without
+    "refill"); the summary then scores only those parts."""
+    with _throwaway_commits():
+        integration = create_sandbox(rows, tz_name=tz_name)
+        try:
+            config = rebooking_settings_get(salon=integration.salon)
+            _apply(config, settings or {})
+            return _replay(integration, config, rows, progress, parts)
+        finally:
+            drop_sandbox(integration)
+
+
+@contextmanager
+def _throwaway_commits():
+    """The throwaway salon needs no durability (it is deleted at the end, and a crash loses only
+    a replay): its commits do not wait for the disk (PostgreSQL's synchronous_commit, for this
+    connection only, restored afterwards). The replay commits thousands of small writes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
     try:
-        config = rebooking_settings_get(salon=integration.salon)
-        _apply(config, settings or {})
-        return _replay(integration, config, rows, progress)
+        yield
     finally:
-        drop_sandbox(integration)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
-def _replay(integration, config, rows, progress) -> Result:
+def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
     tz = integration.salon.tz
     fallback = config.fallback_days
     grouped: dict[str, list[Appt]] = {}
@@ -91,14 +117,18 @@ def _replay(integration, config, rows, progress) -> Result:
         grouped.setdefault(a.client, []).append(a)
     histories = {c: anchors.build(c, appts, fallback) for c, appts in grouped.items()}
     ordered = list(histories.values())
+    by_category: dict[str, list[anchors.ClientHistory]] = {}
+    for h in ordered:
+        for category in h.starts:
+            by_category.setdefault(category, []).append(h)
     result = Result()
-    result.timing = _timing(histories, config, tz)
+    result.timing = _timing(histories, config, tz) if "timing" in parts else {r: [] for r in RULES}
 
     first = min(a.start for a in rows)
     end = max(a.start for a in rows)
     events: list[tuple[datetime, int, Appt | None]] = []
     when = first + STEP
-    while when <= end:
+    while "outreach" in parts and when <= end:
         events.append((when, 0, None))
         when += STEP
     cancellations = {
@@ -108,15 +138,17 @@ def _replay(integration, config, rows, progress) -> Result:
         and a.booked_at <= a.known_at
         and first <= a.known_at <= end
     }
-    events += [(a.known_at, 1, a) for a in cancellations.values()]
+    events += [(a.known_at, 1, a) for a in cancellations.values() if "refill" in parts]
     events.sort(key=lambda e: (e[0], e[1], e[2].id if e[2] else ""))
 
     outreach = {rule: [] for rule in RULES}
     refill = {rule: [] for rule in RULES}
     flagged = {rule: {} for rule in anchors.RULES}
+    mirror = _Mirror(integration, rows)
     for done, (now, kind, cancelled) in enumerate(events, start=1):
-        reveal(integration, now)
+        mirror.advance(now)
         if kind == 0:
+            mirror.analyze(now)
             if config.enabled and config.overdue_enabled:
                 for client in _engine_scan(integration, config, now):
                     outreach["engine"].append((now, client))
@@ -125,6 +157,7 @@ def _replay(integration, config, rows, progress) -> Result:
                         outreach[rule].append((now, client))
         elif config.enabled and config.on_cancellation:
             row = MirroredAppointment.objects.get(integration=integration, platform_id=cancelled.id)
+            mirror.refresh_rhythms(now)
             made = suggestion_refill_slot(
                 integration=integration, row=row, settings=config, now=now
             )
@@ -133,7 +166,9 @@ def _replay(integration, config, rows, progress) -> Result:
                 for rank, option in enumerate(made.options, start=1):
                     refill["engine"].append((cancelled.id, rank, option["customer"]))
             for rule in anchors.RULES:
-                offered = anchors.refill(ordered, rule, cancelled, now, REFILL_CANDIDATES)
+                offered = anchors.refill(
+                    by_category.get(cancelled.category, []), rule, cancelled, now, REFILL_CANDIDATES
+                )
                 refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
         if progress:
             progress(done, len(events))
@@ -150,13 +185,69 @@ def _replay(integration, config, rows, progress) -> Result:
         "rules": {},
     }
     for rule in RULES:
-        summary["rules"][rule] = {
+        scored = {
             "timing": scores.timing(result.timing[rule], histories, tz),
             "outreach": scores.outreach(outreach[rule], histories, end=end, fallback=fallback),
             "refill": scores.refill(refill[rule], cancellations, histories),
         }
+        summary["rules"][rule] = {part: scored[part] for part in PARTS if part in parts}
     result.summary = summary
     return result
+
+
+class _Mirror:
+    """The throwaway mirror moved forward in time: at each step only the rows whose booking or
+    final status became known since the last step are revealed (an index lookup, not a pass
+    over the salon), and the stored rhythms are kept in step as the EventService keeps them in
+    production: a client's rows are refreshed once a completed visit of theirs is known, lazily,
+    just before a refill reads them."""
+
+    def __init__(self, integration, rows: list[Appt]):
+        self.integration = integration
+        pks = dict(
+            MirroredAppointment.objects.filter(integration=integration).values_list(
+                "platform_id", "pk"
+            )
+        )
+        self.timeline = sorted(
+            [(a.booked_at, pks[a.id], "", a.client) for a in rows]
+            + [(a.known_at, pks[a.id], a.status, a.client) for a in rows if a.known_at is not None]
+        )
+        self.next = 0
+        self.dirty: set[str] = set()
+        self.built = False
+        self.analyzed: datetime | None = None
+
+    def advance(self, now: datetime) -> None:
+        pks = []
+        while self.next < len(self.timeline) and self.timeline[self.next][0] <= now:
+            _, pk, status, client = self.timeline[self.next]
+            pks.append(pk)
+            if status == "completed":
+                self.dirty.add(client)
+            self.next += 1
+        # A status known before its booking was revealed waits for that booking: both entries
+        # reveal the row, and reveal() applies what holds at ``now``.
+        reveal(self.integration, now, pks)
+
+    def analyze(self, now: datetime) -> None:
+        """Fresh planner statistics once a month of history has been revealed: autovacuum
+        would take minutes to notice, and the plans of a salon revealed a week at a time go
+        wrong with statistics from its hidden start."""
+        if connection.vendor != "postgresql" or (self.analyzed and now - self.analyzed < MONTH):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE integrations_mirroredappointment, rebooking_clientrhythm")
+        self.analyzed = now
+
+    def refresh_rhythms(self, now: datetime) -> None:
+        integration_id = str(self.integration.pk)
+        if not self.built:
+            rhythms_refresh(integration_id=integration_id, now=now)
+            self.built = True
+        elif self.dirty:
+            rhythms_refresh(integration_id=integration_id, customer_refs=list(self.dirty), now=now)
+        self.dirty.clear()
 
 
 def _engine_scan(integration, config, now) -> list[str]:

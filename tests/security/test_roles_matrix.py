@@ -25,9 +25,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from integrations.adapters.types import Appointment, AppointmentStatus, ConnectionResult
-from integrations.models import ApiCall, Integration, Salon, SyncRun
+from integrations.models import ApiCall, Integration, MirroredAppointment, Salon, SyncRun
 from integrations.roles import PERMISSIONS, Action, Role
-from rebooking.models import RebookingSettings, RebookingSuggestion
+from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
 from tests.factories import make_member
 from tests.integrations.adapters.harness.phorest import BRANCH, BUSINESS, Harness, listing
@@ -51,6 +51,8 @@ class World:
     other: Salon
     other_integration: Integration
     other_suggestion: RebookingSuggestion
+    backtest: BacktestRun
+    other_backtest: BacktestRun
     calls: list = field(default_factory=list)  # what the fake platform services were asked
 
 
@@ -67,6 +69,15 @@ def _integration(salon, business: str) -> Integration:
     return integration
 
 
+def _backtest(salon) -> BacktestRun:
+    """A finished backtest whose best values differ from the default settings."""
+    return BacktestRun.objects.create(
+        salon=salon,
+        status=BacktestRun.Status.DONE,
+        best={"grace_factor": "1.50", "min_visits": 2, "cooldown_days": 28},
+    )
+
+
 @pytest.fixture
 def world(salon, other_salon, owner, manager, viewer, monkeypatch, settings) -> World:
     settings.PHOREST_API_URL = BASE
@@ -80,6 +91,18 @@ def world(salon, other_salon, owner, manager, viewer, monkeypatch, settings) -> 
         other=other_salon,
         other_integration=other_integration,
         other_suggestion=make_suggestion(other_integration),
+        backtest=_backtest(salon),
+        other_backtest=_backtest(other_salon),
+    )
+    # History for the backtest to replay (starting one needs some).
+    MirroredAppointment.objects.create(
+        integration=integration,
+        platform_id="appt-past",
+        status="completed",
+        start=timezone.now() - timedelta(days=30),
+        end=timezone.now() - timedelta(days=30, hours=-1),
+        customer_ref="cust-1",
+        service_ref="svc-cut",
     )
     for s in (salon, other_salon):
         rebooking_settings_get(salon=s)
@@ -156,6 +179,7 @@ def snapshot(w: World) -> dict:
             repr(row) for row in RebookingSettings.objects.values().order_by("salon_id")
         ),
         "sync_runs": SyncRun.objects.count(),
+        "backtests": sorted(BacktestRun.objects.values_list("pk", "status", "applied_at")),
         "api_calls": ApiCall.objects.count(),
         "calls": list(w.calls),
     }
@@ -167,7 +191,7 @@ class Case:
     action: str
     name: str  # URL name
     method: str = "get"
-    obj: str = ""  # "integration" / "suggestion": the URL's pk
+    obj: str = ""  # "integration" / "suggestion" / "backtest": the URL's pk
     kwargs: tuple = ()
     query: str = ""
     data: Callable[[World], Any] | None = None
@@ -236,6 +260,7 @@ CASES: list[Case] = [
     Case(Action.VIEW, "integration_sync", obj="integration"),  # GET redirects to the detail
     Case(Action.VIEW, "rebooking_suggestions"),
     Case(Action.VIEW, "rebooking_settings"),
+    Case(Action.VIEW, "rebooking_backtest"),
     Case(Action.VIEW, "api_salon_detail"),
     Case(Action.VIEW, "api_integration_list"),
     Case(Action.VIEW, "api_integration_detail", obj="integration"),
@@ -299,6 +324,8 @@ CASES: list[Case] = [
         data=lambda _w: {"name": "Renamed Salon", "timezone": "Europe/London"},
     ),
     Case(Action.EDIT_SALON, "rebooking_settings", "post", data=_rebooking_form),
+    Case(Action.EDIT_SALON, "rebooking_backtest", "post"),  # start a backtest
+    Case(Action.EDIT_SALON, "rebooking_backtest_apply", "post", obj="backtest"),
     Case(Action.EDIT_SALON, "api_salon_detail", "patch", data=lambda _w: {"name": "Renamed"}),
     Case(Action.EDIT_SALON, "api_rebooking_settings", "put", data=_rebooking_body),
     # MANAGE_INTEGRATIONS: connect, re-authenticate, disconnect (page and API).
@@ -347,17 +374,25 @@ CASES: list[Case] = [
 
 
 def _own_pk(case: Case, w: World):
-    return {"integration": w.integration.pk, "suggestion": w.suggestion.pk}.get(case.obj)
+    return {
+        "integration": w.integration.pk,
+        "suggestion": w.suggestion.pk,
+        "backtest": w.backtest.pk,
+    }.get(case.obj)
 
 
 def _other_pk(case: Case, w: World):
-    return {"integration": w.other_integration.pk, "suggestion": w.other_suggestion.pk}.get(
-        case.obj
-    )
+    return {
+        "integration": w.other_integration.pk,
+        "suggestion": w.other_suggestion.pk,
+        "backtest": w.other_backtest.pk,
+    }.get(case.obj)
 
 
 def _missing_pk(case: Case):
-    return {"integration": uuid.uuid4(), "suggestion": 987654321}.get(case.obj)
+    return {"integration": uuid.uuid4(), "suggestion": 987654321, "backtest": 987654321}.get(
+        case.obj
+    )
 
 
 CELLS = [

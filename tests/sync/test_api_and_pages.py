@@ -40,7 +40,11 @@ def test_api_accepts_a_sync_and_a_worker_runs_it(
     run = SyncRun.objects.get(pk=body["id"])
     assert body["kind"] == "incremental"
     assert body["state"] == "running"
-    assert len(callbacks) == 1  # queued after commit, never before
+    # queued after commit, never before; the baseline sync then queues the rhythms' rebuild
+    assert [c.__qualname__.split(".")[0] for c in callbacks] == [
+        "sync_request",
+        "rebuild_after_sync",
+    ]
     run.refresh_from_db()
     assert run.state == SyncRun.State.SUCCEEDED
     assert MirroredAppointment.objects.filter(integration=phorest).count() == (
