@@ -57,7 +57,8 @@ def _replace(integration_id: str, refs: list[str] | None, now: datetime) -> int:
     SELECT iid, cref, cat, visits, last_visit, COALESCE(last_sref, ''), COALESCE(last_pref, ''),
            median_gap, %s
     FROM summary"""
-    with transaction.atomic(), connection.cursor() as cursor:
+    # savepoint=False: inside a caller's transaction the two statements simply join it.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(delete, delete_params)
         cursor.execute(insert, [*params, _ts(now)])
         if connection.vendor == "sqlite":  # its driver reports no rowcount after WITH … INSERT

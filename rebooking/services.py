@@ -245,12 +245,18 @@ def suggestion_refill_slot(
     row: MirroredAppointment,
     settings: RebookingSettings,
     now: datetime,
+    catalog: dict[str, tuple[str, str]] | None = None,
+    providers: dict[str, str] | None = None,
+    stored: bool | None = None,
 ) -> RebookingSuggestion | None:
+    """The freed slot offered to the clients due for it. ``catalog``, ``providers`` and
+    ``stored`` (whether the integration's rhythms are built) are read here unless a caller
+    that already knows them passes them (the backtest, thousands of times on one salon)."""
     key = f"refill:{integration.pk}:{row.platform_id}"
     if row.start <= now or RebookingSuggestion.objects.filter(dedupe_key=key).exists():
         return None
     salon = integration.salon
-    catalog = service_catalog(integration)
+    catalog = catalog if catalog is not None else service_catalog(integration)
     service_name, category = catalog.get(row.service_ref, (row.service_name, ""))
     query = {
         "integration_ids": [str(integration.pk)],
@@ -267,7 +273,9 @@ def suggestion_refill_slot(
         "limit": REFILL_CANDIDATES,
         "just_due_first": True,
         # the stored rhythms (an index lookup); computed live until the first build
-        "stored": ClientRhythm.objects.filter(integration=integration).exists(),
+        "stored": stored
+        if stored is not None
+        else ClientRhythm.objects.filter(integration=integration).exists(),
     }
     due = due_clients(
         **query, provider_ref=row.provider_ref if settings.prefer_same_provider else None
@@ -294,7 +302,8 @@ def suggestion_refill_slot(
         }
         for d in due
     ]
-    provider_name = provider_names(integration).get(row.provider_ref, "")
+    providers = providers if providers is not None else provider_names(integration)
+    provider_name = providers.get(row.provider_ref, "")
     when = row.start.astimezone(salon.tz).strftime("%a %b %-d, %-I:%M %p")
     with_whom = f" with {provider_name}" if provider_name else ""
     reason = (

@@ -108,10 +108,11 @@ def scan(histories: list[ClientHistory], rule: str, when: datetime, flagged: dic
 
 
 def refill(
-    histories: list[ClientHistory], rule: str, cancelled: Appt, now: datetime, limit: int
-) -> list[str]:
-    """The clients the rule offers the freed slot of ``cancelled``, learnt of at ``now``."""
-    found = []
+    histories: list[ClientHistory], cancelled: Appt, now: datetime, limit: int
+) -> dict[str, list[str]]:
+    """Per rule, the clients it offers the freed slot of ``cancelled``, learnt of at ``now``
+    (both rules in one pass: the clients' knowledge at ``now`` is the same for both)."""
+    found: dict[str, list] = {rule: [] for rule in RULES}
     category = cancelled.category
     for h in histories:
         if h.client == cancelled.client or category not in h.starts:
@@ -120,9 +121,18 @@ def refill(
         if k == 0:
             continue
         last = h.starts[category][k - 1]
-        interval = h.intervals[rule][category][k - 1]
-        if last + timedelta(days=interval) > cancelled.start or h.future_booking(now):
-            continue
-        found.append(((now - last).total_seconds() / DAY / max(interval, 1e-9), h.client))
-    found.sort(key=lambda pair: (-pair[0], pair[1]))
-    return [client for _, client in found[:limit]]
+        booked: bool | None = None  # a future booking: looked up once, only when needed
+        for rule in RULES:
+            interval = h.intervals[rule][category][k - 1]
+            if last + timedelta(days=interval) > cancelled.start:
+                continue
+            if booked is None:
+                booked = h.future_booking(now)
+            if not booked:
+                ratio = (now - last).total_seconds() / DAY / max(interval, 1e-9)
+                found[rule].append((ratio, h.client))
+    out = {}
+    for rule, pairs in found.items():
+        pairs.sort(key=lambda pair: (-pair[0], pair[1]))
+        out[rule] = [client for _, client in pairs[:limit]]
+    return out

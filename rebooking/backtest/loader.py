@@ -18,7 +18,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 
 from integrations.adapters.types import AppointmentStatus
 from integrations.models import (
@@ -264,15 +264,21 @@ def drop_sandbox(integration: Integration) -> None:
 
 
 def reveal(integration: Integration, now: datetime, pks: list[int] | None = None) -> None:
-    """The mirror as the salon saw it at ``now``: two set-based UPDATEs, over the rows ``pks``
-    only when the caller knows which rows can have changed since its last call (primary keys:
-    the one index whose plan does not hang on statistics of a salon created a moment ago)."""
+    """The mirror as the salon saw it at ``now``, in one set-based UPDATE: a booking made by
+    then appears; a final status known by then replaces "booked" (once the booking shows). Over
+    the rows ``pks`` only when the caller knows which rows can have changed since its last call
+    (primary keys: the one index whose plan does not hang on statistics of a salon created a
+    moment ago)."""
     rows = MirroredAppointment.objects.filter(integration=integration)
     if pks is not None:
         if not pks:
             return
         rows = MirroredAppointment.objects.filter(pk__in=pks)  # the caller's rows, by key
-    rows.filter(deleted=True, platform_created_at__lte=now).update(deleted=False)
-    rows.filter(status="booked", deleted=False, platform_updated_at__lte=now).update(
-        status=F("location_ref")
+    shown = Q(deleted=False) | Q(platform_created_at__lte=now)
+    rows.filter(shown, Q(deleted=True) | Q(status="booked", platform_updated_at__lte=now)).update(
+        deleted=False,  # SET sees the old row: both conditions are on what was there before
+        status=Case(
+            When(status="booked", platform_updated_at__lte=now, then=F("location_ref")),
+            default=F("status"),
+        ),
     )

@@ -21,11 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from integrations.models import MirroredAppointment
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
-from rebooking.rhythm import rhythm_from_visits
+from rebooking.rhythm import provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
 from rebooking.services import (
     REFILL_CANDIDATES,
@@ -145,31 +145,42 @@ def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
     refill = {rule: [] for rule in RULES}
     flagged = {rule: {} for rule in anchors.RULES}
     mirror = _Mirror(integration, rows)
+    catalog, providers = service_catalog(integration), provider_names(integration)
     for done, (now, kind, cancelled) in enumerate(events, start=1):
-        mirror.advance(now)
-        if kind == 0:
-            mirror.analyze(now)
-            if config.enabled and config.overdue_enabled:
-                for client in _engine_scan(integration, config, now):
-                    outreach["engine"].append((now, client))
-                for rule in anchors.RULES:
-                    for client in anchors.scan(ordered, rule, now, flagged[rule], config.daily_cap):
-                        outreach[rule].append((now, client))
-        elif config.enabled and config.on_cancellation:
-            row = MirroredAppointment.objects.get(integration=integration, platform_id=cancelled.id)
-            mirror.refresh_rhythms(now)
-            made = suggestion_refill_slot(
-                integration=integration, row=row, settings=config, now=now
-            )
-            if made is not None:
-                RebookingSuggestion.objects.filter(pk=made.pk).update(created_at=now)
-                for rank, option in enumerate(made.options, start=1):
-                    refill["engine"].append((cancelled.id, rank, option["customer"]))
-            for rule in anchors.RULES:
-                offered = anchors.refill(
-                    by_category.get(cancelled.category, []), rule, cancelled, now, REFILL_CANDIDATES
+        with transaction.atomic():  # one commit per moment, not one per write
+            mirror.advance(now)
+            if kind == 0:
+                mirror.analyze(now)
+                if config.enabled and config.overdue_enabled:
+                    for client in _engine_scan(integration, config, now):
+                        outreach["engine"].append((now, client))
+                    for rule in anchors.RULES:
+                        flags = flagged[rule]
+                        for client in anchors.scan(ordered, rule, now, flags, config.daily_cap):
+                            outreach[rule].append((now, client))
+            elif config.enabled and config.on_cancellation:
+                row = MirroredAppointment.objects.get(
+                    integration=integration, platform_id=cancelled.id
                 )
-                refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
+                mirror.refresh_rhythms(now)
+                made = suggestion_refill_slot(
+                    integration=integration,
+                    row=row,
+                    settings=config,
+                    now=now,
+                    catalog=catalog,  # the throwaway salon's services never change
+                    providers=providers,
+                    stored=True,  # refresh_rhythms has just built or refreshed them
+                )
+                if made is not None:
+                    RebookingSuggestion.objects.filter(pk=made.pk).update(created_at=now)
+                    for rank, option in enumerate(made.options, start=1):
+                        refill["engine"].append((cancelled.id, rank, option["customer"]))
+                offers = anchors.refill(
+                    by_category.get(cancelled.category, []), cancelled, now, REFILL_CANDIDATES
+                )
+                for rule, offered in offers.items():
+                    refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
         if progress:
             progress(done, len(events))
     result.outreach, result.refill = outreach, refill
