@@ -37,6 +37,7 @@ STATUSES = {s.value for s in AppointmentStatus}
 ACTIVE = ("requested", "booked", "confirmed", "arrived")
 # When the salon learns a cancellation: its notice before the start.
 NOTICE = {"cancelled": timedelta(days=2), "late_cancelled": timedelta(hours=6)}
+CHUNK = 2000  # rows per bulk INSERT when the throwaway salon is filled
 
 
 class HistoryError(ValueError):
@@ -217,8 +218,10 @@ def create_sandbox(rows: list[Appt], *, tz_name: str) -> Integration:
         batch_size=2000,
     )
     far = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
-    MirroredAppointment.objects.bulk_create(
-        (
+    # In chunks: bulk_create makes a list of whatever it is given, so the history's size would
+    # decide how many model instances are alive at once.
+    for start in range(0, len(rows), CHUNK):
+        MirroredAppointment.objects.bulk_create(
             MirroredAppointment(
                 integration=integration,
                 platform_id=a.id,
@@ -236,10 +239,8 @@ def create_sandbox(rows: list[Appt], *, tz_name: str) -> Integration:
                 platform_updated_at=a.known_at or far,
                 version_at=a.booked_at,
             )
-            for a in rows
-        ),
-        batch_size=2000,
-    )
+            for a in rows[start : start + CHUNK]
+        )
     if connection.vendor == "postgresql":
         # A salon created a moment ago is unknown to the planner's statistics, which then
         # reads every query through the least selective index; a real salon's tables have them.
