@@ -71,6 +71,18 @@ def _apply(settings: RebookingSettings, values: dict) -> None:
     settings.save()
 
 
+def replayed_cancellations(rows: list[Appt], *, since: datetime, end: datetime) -> dict[str, Appt]:
+    """The cancellations a replay offers the freed slot of: known between ``since`` and ``end``,
+    and booked before they were known (a booking cancelled as it was made frees nothing)."""
+    return {
+        a.id: a
+        for a in rows
+        if a.status in ("cancelled", "late_cancelled")
+        and a.booked_at <= a.known_at
+        and since <= a.known_at <= end
+    }
+
+
 def replay(
     rows: list[Appt],
     *,
@@ -131,13 +143,7 @@ def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
     while "outreach" in parts and when <= end:
         events.append((when, 0, None))
         when += STEP
-    cancellations = {
-        a.id: a
-        for a in rows
-        if a.status in ("cancelled", "late_cancelled")
-        and a.booked_at <= a.known_at
-        and first <= a.known_at <= end
-    }
+    cancellations = replayed_cancellations(rows, since=first, end=end)
     events += [(a.known_at, 1, a) for a in cancellations.values() if "refill" in parts]
     events.sort(key=lambda e: (e[0], e[1], e[2].id if e[2] else ""))
 

@@ -44,7 +44,7 @@ from rebooking.services import rebooking_settings_get
 
 from . import anchors, scores
 from .loader import Appt, read_salon
-from .replay import RULES, STEP, Result, replay, settings_values
+from .replay import RULES, STEP, Result, replay, replayed_cancellations, settings_values
 
 logger = logging.getLogger(__name__)
 
@@ -287,13 +287,7 @@ def window_scores(
         for c, h in histories.items()
     }
     end = max(a.start for a in rows)
-    cancellations = {
-        a.id: a
-        for a in rows
-        if a.status in ("cancelled", "late_cancelled")
-        and a.booked_at <= a.known_at
-        and since <= a.known_at <= end
-    }
+    cancellations = replayed_cancellations(rows, since=since, end=end)
     out: dict = {"rules": {}}
     for rule in RULES:
         parts = result.summary["rules"][rule]  # what the replay did (see replay's ``parts``)
