@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -250,13 +251,50 @@ class Result:
     wrapped: int = 0
     accepted_ids: list[str] = field(default_factory=list)
     max_lag_ms: float = 0.0
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per request, by process group
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+# --- CPU accounting -------------------------------------------------------------------------
+
+CPU_GROUPS = {"gunicorn": "gunicorn", "postgres": "postgres", "redis": "redis-server"}
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by each group of processes, read from /proc: where
+    a request's cost goes (our Python, the database, the broker, and wrk: our finished children)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(CPU_GROUPS, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        for group, needle in CPU_GROUPS.items():
+            if needle in cmdline:
+                totals[group] += (int(fields[11]) + int(fields[12])) / ticks
+                break
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    totals["wrk"] = children.ru_utime + children.ru_stime
+    return totals
+
+
 def run_wrk(wrk: str, name: str, port: int, connections: int, seconds: int, args: list[str]):
+    before = cpu_seconds()
+    result = _run_wrk(wrk, name, port, connections, seconds, args)
+    after = cpu_seconds()
+    if result.requests:
+        result.cpu_ms = {g: 1000 * (after[g] - before[g]) / result.requests for g in after}
+    return result
+
+
+def _run_wrk(wrk: str, name: str, port: int, connections: int, seconds: int, args: list[str]):
     threads = min(2, connections)
     command = [
         wrk,
@@ -513,6 +551,11 @@ def main() -> int:
             f"{r.name:<24}{r.requests:>9}{r.rps:>9.1f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}"
             f"{r.max_ms:>9.1f}{r.s202:>7}{r.s200:>6}{r.other:>6}{r.errors:>7}"
         )
+    print()
+    print("CPU per request (ms, all cores; a 2-core machine has 2,000 ms of CPU a second):")
+    for r in (results["bare"], results["hook"]):
+        parts = "  ".join(f"{g} {ms:.2f}" for g, ms in r.cpu_ms.items())
+        print(f"  {r.name:<24}{parts}  total {sum(r.cpu_ms.values()):.2f}")
     ratio = results["hook"].rps / results["bare"].rps if results["bare"].rps else 0.0
     hook_rate = results["hook_rate"]
     print()

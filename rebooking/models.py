@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 def default_fallback_intervals() -> dict[str, int]:
@@ -154,7 +155,9 @@ class RebookingSuggestion(models.Model):
     slot_end = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=500)
     revenue = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The engine's ``now`` when it made the suggestion (the cooldown counts from it), which is
+    # the clock's except in the backtest, where time is the history's.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(

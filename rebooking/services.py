@@ -235,6 +235,7 @@ def suggestion_rebook_client(
         reason=reason[:500],
         revenue=row.price,
         expires_at=now + timedelta(days=settings.lookahead_days),
+        created_at=now,
     )
 
 
@@ -326,6 +327,7 @@ def suggestion_refill_slot(
         reason=reason[:500],
         revenue=row.price,
         expires_at=row.start,
+        created_at=now,
     )
 
 
@@ -425,6 +427,7 @@ def _overdue_suggestion(
         ),
         reason=reason[:500],
         expires_at=now + timedelta(days=settings.lookahead_days),
+        created_at=now,
     )
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import uuid
+from array import array
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from sys import intern
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, When
 
 from integrations.adapters.types import AppointmentStatus
 from integrations.models import (
@@ -137,13 +138,13 @@ def read_csv(path, tz: ZoneInfo) -> list[Appt]:
             rows.append(
                 Appt(
                     v["id"],
-                    v["client"],
-                    v["category"],
-                    v["service"],
-                    v["provider"],
+                    intern(v["client"]),  # the same few names on every row: stored once
+                    intern(v["category"]),
+                    intern(v["service"]),
+                    intern(v["provider"]),
                     start,
                     minutes,
-                    v["status"],
+                    intern(v["status"]),
                     booked_at,
                 )
             )
@@ -173,13 +174,13 @@ def read_salon(salon: Salon) -> list[Appt]:
         rows.append(
             Appt(
                 f"{a.integration_id}:{a.platform_id}",
-                a.customer_ref,
-                category or "Other",
-                name or a.service_ref or "Service",
-                a.provider_ref,
+                intern(a.customer_ref),
+                intern(category or "Other"),
+                intern(name or a.service_ref or "Service"),
+                intern(a.provider_ref),
                 a.start,
                 max(1, int((a.end - a.start).total_seconds() // 60)),
-                a.status,
+                intern(a.status),
                 booked,
             )
         )
@@ -251,13 +252,32 @@ def create_sandbox(rows: list[Appt], *, tz_name: str) -> Integration:
     return integration
 
 
+def sandbox_pks(integration: Integration, rows: list[Appt]) -> array:
+    """The throwaway mirror's primary key of each of ``rows``, in their order: 8 bytes a row,
+    looked up a chunk at a time (no map of the whole salon)."""
+    pks = array("q")
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        found = dict(
+            MirroredAppointment.objects.filter(
+                integration=integration, platform_id__in=[a.id for a in chunk]
+            ).values_list("platform_id", "pk")
+        )
+        pks.extend(found[a.id] for a in chunk)
+    return pks
+
+
 def drop_sandbox(integration: Integration) -> None:
     """Delete the throwaway salon and every row hanging from it."""
     from rebooking.models import ClientRhythm, RebookingSuggestion
 
     salon = integration.salon
     with transaction.atomic():
-        RebookingSuggestion.objects.filter(salon=salon).delete()
+        # A chunk at a time: suggestions have dependants (notifications), so Django's delete()
+        # loads each row it deletes, and a whole salon's at once would grow with its history.
+        suggestions = RebookingSuggestion.objects.filter(salon=salon)
+        while chunk := list(suggestions.values_list("pk", flat=True)[:500]):
+            RebookingSuggestion.objects.filter(pk__in=chunk).delete()
         ClientRhythm.objects.filter(integration=integration).delete()
         for model in (MirroredAppointment, MirroredCustomer, MirroredProvider, MirroredService):
             model.objects.filter(integration=integration).delete()
@@ -269,17 +289,25 @@ def reveal(integration: Integration, now: datetime, pks: list[int] | None = None
     then appears; a final status known by then replaces "booked" (once the booking shows). Over
     the rows ``pks`` only when the caller knows which rows can have changed since its last call
     (primary keys: the one index whose plan does not hang on statistics of a salon created a
-    moment ago)."""
-    rows = MirroredAppointment.objects.filter(integration=integration)
-    if pks is not None:
-        if not pks:
-            return
-        rows = MirroredAppointment.objects.filter(pk__in=pks)  # the caller's rows, by key
-    shown = Q(deleted=False) | Q(platform_created_at__lte=now)
-    rows.filter(shown, Q(deleted=True) | Q(status="booked", platform_updated_at__lte=now)).update(
-        deleted=False,  # SET sees the old row: both conditions are on what was there before
-        status=Case(
-            When(status="booked", platform_updated_at__lte=now, then=F("location_ref")),
-            default=F("status"),
-        ),
+    moment ago).
+
+    Plain SQL, not the ORM's update(): the replay runs it at every step, and building the
+    query's expressions cost ten times the statement itself."""
+    if pks is not None and not pks:
+        return
+    ops, table = connection.ops, MirroredAppointment._meta.db_table
+    at = ops.adapt_datetimefield_value(now)
+    if pks is None:
+        key = MirroredAppointment._meta.get_field("integration")
+        scope, params = "integration_id = %s", [key.get_db_prep_value(integration.pk, connection)]
+    else:
+        scope, params = f"id IN ({', '.join(['%s'] * len(pks))})", list(pks)
+    # SET sees the old row: both conditions are on what was there before.
+    sql = (
+        f"UPDATE {ops.quote_name(table)} SET deleted = %s, status = CASE WHEN status = 'booked' "
+        "AND platform_updated_at <= %s THEN location_ref ELSE status END "
+        f"WHERE {scope} AND (deleted = %s OR platform_created_at <= %s) "
+        "AND (deleted = %s OR (status = 'booked' AND platform_updated_at <= %s))"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [False, at, *params, False, at, True, at])

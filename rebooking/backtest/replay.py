@@ -12,13 +12,16 @@ only what the salon knew then, and the production code answers.
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Callable, Collection
+from array import array
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from sys import intern
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -28,14 +31,13 @@ from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionK
 from rebooking.rhythm import provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
 from rebooking.services import (
-    REFILL_CANDIDATES,
     overdue_candidates,
     rebooking_settings_get,
     suggestion_refill_slot,
 )
 
 from . import anchors, scores
-from .loader import Appt, create_sandbox, drop_sandbox, reveal
+from .loader import Appt, create_sandbox, drop_sandbox, reveal, sandbox_pks
 from .scores import WEEKDAYS, TimingRow, time_of_day
 
 STEP = timedelta(days=7)
@@ -51,7 +53,10 @@ PARTS = ("timing", "outreach", "refill")
 
 @dataclass
 class Result:
-    timing: dict[str, list[TimingRow]] = field(default_factory=dict)
+    # Timing is scored as it is predicted, never held (one row per completed visit and rule):
+    # per rule over the whole history, and from ``since`` on when the replay was given one.
+    timing: dict[str, scores.TimingTally] = field(default_factory=dict)
+    timing_since: dict[str, scores.TimingTally] = field(default_factory=dict)
     outreach: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
     refill: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
@@ -90,16 +95,20 @@ def replay(
     settings: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
     parts: Collection[str] = PARTS,
+    since: datetime | None = None,
+    on_timing: Callable[[str, TimingRow], None] | None = None,
 ) -> Result:
     """Replay ``rows`` in a throwaway salon (deleted at the end, also on error). ``parts``
     leaves out what is not needed (no weekly scans without "outreach", no cancellations without
-    "refill"); the summary then scores only those parts."""
+    "refill"); the summary then scores only those parts. ``since`` also scores timing from
+    then on (``Result.timing_since``); ``on_timing(rule, row)`` sees each timing prediction
+    as it is made (the rows themselves are not kept)."""
     with _throwaway_commits():
         integration = create_sandbox(rows, tz_name=tz_name)
         try:
             config = rebooking_settings_get(salon=integration.salon)
             _apply(config, settings or {})
-            return _replay(integration, config, rows, progress, parts)
+            return _replay(integration, config, rows, progress, parts, since, on_timing)
         finally:
             drop_sandbox(integration)
 
@@ -121,7 +130,7 @@ def _throwaway_commits():
             cursor.execute("RESET synchronous_commit")
 
 
-def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
+def _replay(integration, config, rows, progress, parts, since, on_timing) -> Result:
     tz = integration.salon.tz
     fallback = config.fallback_days
     grouped: dict[str, list[Appt]] = {}
@@ -133,8 +142,19 @@ def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
     for h in ordered:
         for category in h.starts:
             by_category.setdefault(category, []).append(h)
-    result = Result()
-    result.timing = _timing(histories, config, tz) if "timing" in parts else {r: [] for r in RULES}
+    result = Result(
+        timing={r: scores.TimingTally(histories, tz) for r in RULES},
+        timing_since={r: scores.TimingTally(histories, tz, since=since) for r in RULES}
+        if since is not None
+        else {},
+    )
+    if "timing" in parts:
+        for rule, row in _timing(histories, config, tz):
+            result.timing[rule].add(row)
+            if since is not None:
+                result.timing_since[rule].add(row)
+            if on_timing is not None:
+                on_timing(rule, row)
 
     first = min(a.start for a in rows)
     end = max(a.start for a in rows)
@@ -179,11 +199,10 @@ def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
                     stored=True,  # refresh_rhythms has just built or refreshed them
                 )
                 if made is not None:
-                    RebookingSuggestion.objects.filter(pk=made.pk).update(created_at=now)
                     for rank, option in enumerate(made.options, start=1):
-                        refill["engine"].append((cancelled.id, rank, option["customer"]))
-                offers = anchors.refill(
-                    by_category.get(cancelled.category, []), cancelled, now, REFILL_CANDIDATES
+                        refill["engine"].append((cancelled.id, rank, intern(option["customer"])))
+                offers = anchors.refill(  # only their top three are scored (precision@3)
+                    by_category.get(cancelled.category, []), cancelled, now, scores.TOP
                 )
                 for rule, offered in offers.items():
                     refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
@@ -203,7 +222,7 @@ def _replay(integration, config, rows, progress, parts=PARTS) -> Result:
     }
     for rule in RULES:
         scored = {
-            "timing": scores.timing(result.timing[rule], histories, tz),
+            "timing": result.timing[rule].result(),
             "outreach": scores.outreach(outreach[rule], histories, end=end, fallback=fallback),
             "refill": scores.refill(refill[rule], cancellations, histories),
         }
@@ -220,30 +239,35 @@ class _Mirror:
     just before a refill reads them."""
 
     def __init__(self, integration, rows: list[Appt]):
-        self.integration = integration
-        pks = dict(
-            MirroredAppointment.objects.filter(integration=integration).values_list(
-                "platform_id", "pk"
-            )
-        )
-        self.timeline = sorted(
-            [(a.booked_at, pks[a.id], "", a.client) for a in rows]
-            + [(a.known_at, pks[a.id], a.status, a.client) for a in rows if a.known_at is not None]
-        )
-        self.next = 0
+        self.integration, self.rows = integration, rows
+        self.pks = sandbox_pks(integration, rows)
+        # Two queues of row indices, by booking time and by the time the final status became
+        # known (8 bytes a row each, not a tuple per event): advance() walks both up to ``now``.
+        self.booked = array("l", sorted(range(len(rows)), key=lambda i: rows[i].booked_at))
+        final = (i for i, a in enumerate(rows) if a.known_at is not None)
+        self.known = array("l", sorted(final, key=lambda i: rows[i].known_at))
+        self.next_booked = self.next_known = 0
         self.dirty: set[str] = set()
         self.built = False
         self.analyzed: datetime | None = None
 
     def advance(self, now: datetime) -> None:
-        pks = []
-        while self.next < len(self.timeline) and self.timeline[self.next][0] <= now:
-            _, pk, status, client = self.timeline[self.next]
-            pks.append(pk)
-            if status == "completed":
-                self.dirty.add(client)
-            self.next += 1
-        # A status known before its booking was revealed waits for that booking: both entries
+        rows, pks = self.rows, []
+        while self.next_booked < len(self.booked):
+            i = self.booked[self.next_booked]
+            if rows[i].booked_at > now:
+                break
+            pks.append(self.pks[i])
+            self.next_booked += 1
+        while self.next_known < len(self.known):
+            i = self.known[self.next_known]
+            if rows[i].known_at > now:
+                break
+            pks.append(self.pks[i])
+            if rows[i].status == "completed":
+                self.dirty.add(rows[i].client)
+            self.next_known += 1
+        # A status known before its booking was revealed waits for that booking: both queues
         # reveal the row, and reveal() applies what holds at ``now``.
         reveal(self.integration, now, pks)
 
@@ -273,7 +297,7 @@ def _engine_scan(integration, config, now) -> list[str]:
     due = overdue_candidates(settings=config, integration_ids=[str(integration.pk)], now=now)
     if not due:
         return []
-    made = RebookingSuggestion.objects.bulk_create(
+    RebookingSuggestion.objects.bulk_create(
         RebookingSuggestion(
             salon=integration.salon,
             integration=integration,
@@ -284,15 +308,15 @@ def _engine_scan(integration, config, now) -> list[str]:
             provider_ref=d.last_provider_ref,
             reason="backtest",
             expires_at=now + timedelta(days=config.lookahead_days),
+            created_at=now,
         )
         for d in due
     )
-    RebookingSuggestion.objects.filter(pk__in=[m.pk for m in made]).update(created_at=now)
-    return [d.customer_ref for d in due]
+    return [intern(d.customer_ref) for d in due]  # one string per client, the history's
 
 
-def _timing(histories, config, tz) -> dict[str, list[TimingRow]]:
-    out: dict[str, list[TimingRow]] = {rule: [] for rule in RULES}
+def _timing(histories, config, tz) -> Iterator[tuple[str, TimingRow]]:
+    """(rule, prediction) after each completed visit, client by client."""
     for h in histories.values():
         catalog = {a.service_ref: (a.service, a.category) for a in h.appts}
         past = [a for a in h.appts if a.status in ("completed", "no_show")]
@@ -311,7 +335,8 @@ def _timing(histories, config, tz) -> dict[str, list[TimingRow]]:
             )
             gap = rhythm.gap_for(visit.category, config.fallback_days(visit.category))
             minutes = rhythm.usual_minutes or 0
-            out["engine"].append(
+            yield (
+                "engine",
                 TimingRow(
                     h.client,
                     visit.category,
@@ -321,11 +346,12 @@ def _timing(histories, config, tz) -> dict[str, list[TimingRow]]:
                     WEEKDAYS[rhythm.usual_weekday or 0],
                     time_of_day(visit.start.replace(hour=minutes // 60, minute=minutes % 60)),
                     index + 1,
-                )
+                ),
             )
             local = visit.start.astimezone(tz)
             for rule in anchors.RULES:
-                out[rule].append(
+                yield (
+                    rule,
                     TimingRow(
                         h.client,
                         visit.category,
@@ -335,27 +361,41 @@ def _timing(histories, config, tz) -> dict[str, list[TimingRow]]:
                         WEEKDAYS[local.weekday()],
                         time_of_day(local),
                         index + 1,
-                    )
+                    ),
                 )
-    return out
 
 
 def _plain(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def write(result: Result, out: Path, tz) -> None:
-    """timing.csv, outreach.csv, refill.csv (the engine's) and summary.json (every rule)."""
-    import csv
+class TimingCsv:
+    """timing.csv, written as the replay predicts (``replay(on_timing=...)``): the engine's
+    rows only, never held in memory."""
 
+    HEADER = ["client", "category", "as_of", "due", "provider", "weekday", "time_of_day"]
+
+    def __init__(self, out: Path, tz):
+        out.mkdir(parents=True, exist_ok=True)
+        self.tz = tz
+        self.file = open(out / "timing.csv", "w", newline="")  # noqa: SIM115 (closed in close())
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(self.HEADER)
+
+    def __call__(self, rule: str, r: TimingRow) -> None:
+        if rule == "engine":
+            self.writer.writerow([r.client, r.category, r.as_of.astimezone(self.tz).isoformat(),
+                                  r.due.astimezone(self.tz).date().isoformat(), r.provider,
+                                  r.weekday, r.time_of_day])  # fmt: skip
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def write(result: Result, out: Path, tz) -> None:
+    """outreach.csv, refill.csv (the engine's) and summary.json (every rule); timing.csv is
+    written during the replay, by ``TimingCsv``."""
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "timing.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["client", "category", "as_of", "due", "provider", "weekday", "time_of_day"])
-        for r in result.timing["engine"]:
-            w.writerow([r.client, r.category, r.as_of.astimezone(tz).isoformat(),
-                        r.due.astimezone(tz).date().isoformat(), r.provider, r.weekday,
-                        r.time_of_day])  # fmt: skip
     with open(out / "outreach.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["scan_at", "client"])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .anchors import DAY, ClientHistory
 from .loader import Appt
 
+TOP = 3  # refill is scored on the top three clients offered each slot
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -36,34 +38,71 @@ def _share(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
-def timing(rows: list[TimingRow], histories: dict[str, ClientHistory], tz) -> dict:
-    errors: dict[str, list[float]] = {"under_3": [], "3_plus": []}
-    same = {"provider": 0, "weekday": 0, "time_of_day": 0}
-    scored = 0
-    for row in rows:
-        h = histories[row.client]
+class TimingTally:
+    """The timing scores, counted one prediction at a time, so a replay never holds its rows
+    (one a completed visit per rule). The errors are whole days, so their medians come from a
+    count per value: memory bounded by the spread of the errors, not by the visits."""
+
+    def __init__(self, histories: dict[str, ClientHistory], tz, *, since: datetime | None = None):
+        self.histories, self.tz, self.since = histories, tz, since
+        self.predictions = self.scored = 0
+        self.errors: dict[str, Counter[int]] = {"under_3": Counter(), "3_plus": Counter()}
+        self.same = {"provider": 0, "weekday": 0, "time_of_day": 0}
+
+    def add(self, row: TimingRow) -> None:
+        if self.since is not None and row.as_of < self.since:
+            return
+        self.predictions += 1
+        h = self.histories[row.client]
         starts = h.starts[row.category]
         j = bisect.bisect_right(starts, row.as_of)
         if j >= len(starts):
-            continue  # no next visit to compare with
+            return  # no next visit to compare with
         actual = starts[j]
-        scored += 1
-        days = abs((actual.astimezone(tz).date() - row.due.astimezone(tz).date()).days)
-        errors["under_3" if row.past_visits < 3 else "3_plus"].append(days)
+        self.scored += 1
+        days = abs((actual.astimezone(self.tz).date() - row.due.astimezone(self.tz).date()).days)
+        self.errors["under_3" if row.past_visits < 3 else "3_plus"][days] += 1
         visit = next(a for a in h.appts if a.start == actual and a.category == row.category)
-        local = actual.astimezone(tz)
-        same["provider"] += visit.provider == row.provider
-        same["weekday"] += WEEKDAYS[local.weekday()] == row.weekday
-        same["time_of_day"] += time_of_day(local) == row.time_of_day
-    out: dict = {"predictions": len(rows), "scored": scored}
-    for bucket, values in errors.items():
-        out[bucket] = {
-            "n": len(values),
-            "median_abs_days": statistics.median(values) if values else None,
-            "within_7_days": _share(sum(v <= 7 for v in values), len(values)),
-        }
-    out.update({f"same_{k}": _share(v, scored) for k, v in same.items()})
-    return out
+        local = actual.astimezone(self.tz)
+        self.same["provider"] += visit.provider == row.provider
+        self.same["weekday"] += WEEKDAYS[local.weekday()] == row.weekday
+        self.same["time_of_day"] += time_of_day(local) == row.time_of_day
+
+    def result(self) -> dict:
+        out: dict = {"predictions": self.predictions, "scored": self.scored}
+        for bucket, counts in self.errors.items():
+            n = counts.total()
+            out[bucket] = {
+                "n": n,
+                "median_abs_days": _median_of_counts(counts),
+                "within_7_days": _share(sum(c for v, c in counts.items() if v <= 7), n),
+            }
+        out.update({f"same_{k}": _share(v, self.scored) for k, v in self.same.items()})
+        return out
+
+
+def _median_of_counts(counts: Counter[int]) -> float | int | None:
+    """statistics.median of the multiset ``counts`` (value -> how many times)."""
+    n = counts.total()
+    if not n:
+        return None
+    middle = [(n - 1) // 2, n // 2]  # the 0-based positions of the middle value(s)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while middle and middle[0] < seen:
+            found.append(value)
+            middle.pop(0)
+    return found[0] if n % 2 else (found[0] + found[1]) / 2
+
+
+def timing(rows, histories: dict[str, ClientHistory], tz) -> dict:
+    """The timing scores of ``rows`` (TimingRow)."""
+    tally = TimingTally(histories, tz)
+    for row in rows:
+        tally.add(row)
+    return tally.result()
 
 
 def _median_gap(starts: list[datetime]) -> float | None:
@@ -129,7 +168,7 @@ def refill(
     offered = came = 0
     slots = set()
     for appointment, rank, client in offers:
-        if rank > 3:
+        if rank > TOP:
             continue
         slot = cancelled[appointment]
         slots.add(appointment)

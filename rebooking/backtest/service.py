@@ -217,6 +217,7 @@ def _backtest(run: BacktestRun, *, now: datetime) -> None:
             settings={**values, **tuned},
             progress=progress,
             parts=parts,
+            since=since,
         )
         progress.replay_done(weeks)
         return window_scores(result, rows, since=since, tz=salon.tz, config=config)
@@ -293,8 +294,7 @@ def window_scores(
         parts = result.summary["rules"][rule]  # what the replay did (see replay's ``parts``)
         scored: dict = {}
         if "timing" in parts:
-            timing = [r for r in result.timing[rule] if r.as_of >= since]
-            scored["timing"] = scores.timing(timing, histories, tz)
+            scored["timing"] = result.timing_since[rule].result()  # replayed with since=
         if "outreach" in parts:
             contacts = [(when, c) for when, c in result.outreach[rule] if when >= since]
             scored["outreach"] = scores.outreach(contacts, in_window, end=end, fallback=fallback)

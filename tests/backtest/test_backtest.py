@@ -52,9 +52,14 @@ def by(rows, client, category="Cut"):
 
 def test_known_history_timing_outreach_and_nothing_left_behind():
     salons, appointments = Salon.objects.count(), MirroredAppointment.objects.count()
-    result = replay(known_history(), tz_name="America/New_York")
+    predicted = []
+    result = replay(
+        known_history(),
+        tz_name="America/New_York",
+        on_timing=lambda rule, row: rule == "engine" and predicted.append(row),
+    )
 
-    timing = result.timing["engine"]
+    timing = predicted
     steady = by(timing, "steady")
     assert len(steady) == 20
     # From the 3rd visit on (min_visits) the due date is exactly the next visit.

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import Salon
 from rebooking.backtest.loader import HistoryError, read_csv, read_salon
-from rebooking.backtest.replay import RULES, replay, settings_values, write
+from rebooking.backtest.replay import RULES, TimingCsv, replay, settings_values, write
 from rebooking.services import rebooking_settings_get
 
 
@@ -89,8 +89,16 @@ class Command(BaseCommand):
                 bar.total = total
                 bar.update(done - bar.n)
 
+        from zoneinfo import ZoneInfo
+
         try:
-            result = replay(rows, tz_name=tz_name, settings=values, progress=progress)
+            timing_csv = TimingCsv(Path(out), ZoneInfo(tz_name)) if out else None
+        except OSError as exc:
+            raise CommandError(f"--out {out}: cannot write there ({exc.strerror})") from None
+        try:
+            result = replay(
+                rows, tz_name=tz_name, settings=values, progress=progress, on_timing=timing_csv
+            )
         except ValidationError as exc:
             problems = (
                 [f"{name}: {' '.join(m)}" for name, m in exc.message_dict.items()]
@@ -101,9 +109,9 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
+            if timing_csv is not None:
+                timing_csv.close()
         if out:
-            from zoneinfo import ZoneInfo
-
             write(result, Path(out), ZoneInfo(tz_name))
         self.stdout.write(report(result.summary))
         if out:
