@@ -224,17 +224,11 @@ def main() -> None:
 def _copy_insert(connection, direct, rows) -> float:
     """Time a COPY of ``rows`` (model instances) into the mirror, after emptying ``direct``'s."""
     from integrations.models import MirroredAppointment
+    from salonsync.bulk import copy_insert
 
     MirroredAppointment.objects.filter(integration=direct).delete()
-    fields = [f for f in MirroredAppointment._meta.concrete_fields if f.attname != "id"]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(MirroredAppointment._meta.db_table)
     started = time.monotonic()
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for obj in rows:
-            copy.write_row(
-                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-            )
+    copy_insert(MirroredAppointment, rows)
     seconds = time.monotonic() - started
     assert MirroredAppointment.objects.filter(integration=direct).count() == len(rows)
     return seconds

@@ -111,26 +111,30 @@ def refill(
     histories: list[ClientHistory], cancelled: Appt, now: datetime, limit: int
 ) -> dict[str, list[str]]:
     """Per rule, the clients it offers the freed slot of ``cancelled``, learnt of at ``now``
-    (both rules in one pass: the clients' knowledge at ``now`` is the same for both)."""
+    (both rules in one pass: the clients' knowledge at ``now`` is the same for both). Runs for
+    every cancellation over every client of the category, so the loop is kept lean: a client is
+    due for the slot when the rule's interval after their last visit ends by the slot's start."""
     found: dict[str, list] = {rule: [] for rule in RULES}
     category = cancelled.category
     for h in histories:
-        if h.client == cancelled.client or category not in h.starts:
+        starts = h.starts.get(category)
+        if not starts or h.client == cancelled.client:
             continue
-        k = h.known(category, now)
+        k = bisect.bisect_left(starts, now)  # completed visits known at ``now``
         if k == 0:
             continue
-        last = h.starts[category][k - 1]
+        last = starts[k - 1]
+        gap = (cancelled.start - last).total_seconds() / DAY
+        since = (now - last).total_seconds() / DAY
         booked: bool | None = None  # a future booking: looked up once, only when needed
         for rule in RULES:
             interval = h.intervals[rule][category][k - 1]
-            if last + timedelta(days=interval) > cancelled.start:
+            if interval > gap:
                 continue
             if booked is None:
                 booked = h.future_booking(now)
             if not booked:
-                ratio = (now - last).total_seconds() / DAY / max(interval, 1e-9)
-                found[rule].append((ratio, h.client))
+                found[rule].append((since / max(interval, 1e-9), h.client))
     out = {}
     for rule, pairs in found.items():
         pairs.sort(key=lambda pair: (-pair[0], pair[1]))
