@@ -191,7 +191,10 @@ def _copy_upsert(
     constant_fields = [meta.get_field(name) for name in constant]
     own_fields = [meta.get_field(name) for name in ("platform_id", *names, "raw")]
     fields = [*constant_fields, *own_fields]
-    assert {f.name for f in fields} == {"integration", "platform_id", *update_fields}
+    if {f.name for f in fields} != {"integration", "platform_id", *update_fields}:
+        # bulk_create would write the same columns: a field added to to_fields() only must fail
+        # loudly here, not be left out of the COPY.
+        raise ValueError(f"{model.__name__}: the COPY upsert's columns differ from bulk_create's")
     prepared = [
         f.get_db_prep_save(v, connection)
         for f, v in zip(constant_fields, constant.values(), strict=True)

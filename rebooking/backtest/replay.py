@@ -12,6 +12,7 @@ only what the salon knew then, and the production code answers.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 from array import array
@@ -138,10 +139,16 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
         grouped.setdefault(a.client, []).append(a)
     histories = {c: anchors.build(c, appts, fallback) for c, appts in grouped.items()}
     ordered = list(histories.values())
+    # Each category's clients by their first visit in it: a refill reads only those who had one
+    # by then (the others cannot be offered a slot yet), a prefix found by bisection.
     by_category: dict[str, list[anchors.ClientHistory]] = {}
     for h in ordered:
         for category in h.starts:
             by_category.setdefault(category, []).append(h)
+    firsts: dict[str, list[datetime]] = {}
+    for category, members in by_category.items():
+        members.sort(key=lambda h, c=category: (h.starts[c][0], h.client))
+        firsts[category] = [h.starts[category][0] for h in members]
     result = Result(
         timing={r: scores.TimingTally(histories, tz) for r in RULES},
         timing_since={r: scores.TimingTally(histories, tz, since=since) for r in RULES}
@@ -201,8 +208,9 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                 if made is not None:
                     for rank, option in enumerate(made.options, start=1):
                         refill["engine"].append((cancelled.id, rank, intern(option["customer"])))
+                known = bisect.bisect_left(firsts.get(cancelled.category, []), now)
                 offers = anchors.refill(  # only their top three are scored (precision@3)
-                    by_category.get(cancelled.category, []), cancelled, now, scores.TOP
+                    by_category.get(cancelled.category, [])[:known], cancelled, now, scores.TOP
                 )
                 for rule, offered in offers.items():
                     refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
