@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 
-from integrations.models import Membership, Salon
+from integrations.models import Integration, IntegrationStatus, Membership, Salon
 
 PASSWORD = "correct-horse-battery"
 
@@ -19,3 +19,14 @@ def make_member(salon: Salon, username: str, role: str):
     user = make_user(username)
     Membership.objects.create(user=user, salon=salon, role=role)
     return user
+
+
+def make_integration(salon: Salon, name: str) -> Integration:
+    """A connected Phorest integration whose business id and account name are ``name``."""
+    return Integration.objects.create(
+        salon=salon,
+        platform="phorest",
+        account={"business_id": name, "branch_id": "br"},
+        status=IntegrationStatus.CONNECTED,
+        account_name=name,
+    )

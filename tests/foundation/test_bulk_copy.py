@@ -6,24 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.models import Integration, IntegrationStatus, MirroredAppointment, Salon
+from integrations.models import MirroredAppointment, Salon
 from salonsync.bulk import copy_insert
+from tests.factories import make_integration
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 RAW = {"note": 'a "quoted"\\n\ttab\nline \\ back', "name": "Zoë — 日本", "n": [1, 2.5, None]}
 COLUMNS = [f.attname for f in MirroredAppointment._meta.concrete_fields if f.attname not in ("id",)]
-
-
-def _integration(salon, name):
-    return Integration.objects.create(
-        salon=salon,
-        platform="phorest",
-        account={"business_id": name, "branch_id": "br"},
-        status=IntegrationStatus.CONNECTED,
-        account_name=name,
-    )
 
 
 def _rows(integration, n):
@@ -54,7 +45,7 @@ def _values(integration):
 
 def test_copy_insert_equals_bulk_create():
     salon = Salon.objects.create(name="Bulk", slug="bulk", timezone="UTC")
-    copied, created = _integration(salon, "copied"), _integration(salon, "created")
+    copied, created = make_integration(salon, "copied"), make_integration(salon, "created")
     before = datetime.now(UTC)
     assert copy_insert(MirroredAppointment, _rows(copied, 7), batch_size=3) == 7
     MirroredAppointment.objects.bulk_create(list(_rows(created, 7)))

@@ -12,8 +12,6 @@ from django.db import connection, transaction
 from integrations import mirror
 from integrations.adapters import types as t
 from integrations.models import (
-    Integration,
-    IntegrationStatus,
     MirroredAppointment,
     MirroredCustomer,
 )
@@ -21,6 +19,7 @@ from integrations.sync import sync_run
 from sandbox.models import Account as SandboxAccount
 from sandbox.models import Appointment as SandboxAppointment
 from sandbox.models import Status
+from tests.factories import make_integration
 from tests.sync.conftest import make_phorest
 
 pytestmark = pytest.mark.django_db
@@ -46,16 +45,6 @@ def write_path(request, monkeypatch):
         pytest.skip("COPY is PostgreSQL's")
     monkeypatch.setattr(mirror, "COPY_MIN_ROWS", 1 if request.param == "copy" else 10**9)
     return request.param
-
-
-def integration_for(salon, name: str) -> Integration:
-    return Integration.objects.create(
-        salon=salon,
-        platform="phorest",
-        account={"business_id": name, "branch_id": "br"},
-        status=IntegrationStatus.CONNECTED,
-        account_name=name,
-    )
 
 
 def appointment(number: int, status=t.AppointmentStatus.BOOKED, **changes) -> t.Appointment:
@@ -88,7 +77,7 @@ def rows(integration) -> dict[str, dict]:
 
 
 def test_a_page_is_created_with_every_value_kept(salon, write_path):
-    integration = integration_for(salon, "page")
+    integration = make_integration(salon, "page")
     page = [appointment(n) for n in range(60)]
     before = datetime.now(UTC)
     result = mirror.mirror_upsert(integration=integration, objects=page, version_at=T0)
@@ -109,7 +98,7 @@ def test_a_page_is_created_with_every_value_kept(salon, write_path):
 
 
 def test_an_update_overwrites_older_rows_and_leaves_newer_ones_alone(salon, write_path):
-    integration = integration_for(salon, "update")
+    integration = make_integration(salon, "update")
     mirror.mirror_upsert(
         integration=integration, objects=[appointment(n) for n in range(60)], version_at=T0
     )
@@ -146,7 +135,7 @@ def test_an_update_overwrites_older_rows_and_leaves_newer_ones_alone(salon, writ
 
 
 def test_two_pages_in_one_transaction(salon, write_path):
-    integration = integration_for(salon, "twice")
+    integration = make_integration(salon, "twice")
     with transaction.atomic():
         for first in (0, 60):
             page = [appointment(n) for n in range(first, first + 60)]
@@ -155,7 +144,7 @@ def test_two_pages_in_one_transaction(salon, write_path):
 
 
 def test_customers_too(salon, write_path):
-    integration = integration_for(salon, "customers")
+    integration = make_integration(salon, "customers")
     customers = [
         t.Customer(
             platform_id=f"c-{n}",
