@@ -39,6 +39,7 @@ from .adapters.types import (
 )
 from .alerts import alert_owners
 from .models import ApiCall, Integration, IntegrationStatus
+from .platform_calls import ensure_outside_transaction
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,6 +62,7 @@ def adapter_config_for(integration: Integration, **overrides: Any) -> AdapterCon
         "timezone": integration.salon.timezone,
         "token": token,
         "options": options,
+        "before_send": ensure_outside_transaction,
     }
     values.update(overrides)
     return AdapterConfig(**values)

@@ -20,13 +20,10 @@ from integrations.api.permissions import SalonMember
 from integrations.roles import Action
 from salonsync.api import error_response
 
+from .accept import suggestion_accept
 from .forms import parse_emails
 from .models import RebookingSettings, RebookingSuggestion, SuggestionStatus
-from .services import (
-    rebooking_settings_get,
-    suggestion_accept,
-    suggestion_dismiss,
-)
+from .services import rebooking_settings_get, suggestion_dismiss
 
 
 @extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"})
@@ -73,6 +70,13 @@ class _SalonRebookingApi(APIView):
 
 
 def _not_open(suggestion: RebookingSuggestion):
+    if suggestion.status == SuggestionStatus.BOOKING:
+        return error_response(
+            "in_progress",
+            "A booking for this suggestion is in progress; look again in a moment.",
+            409,
+            status=suggestion.status,
+        )
     return error_response(
         "conflict",
         f"This suggestion is already {suggestion.get_status_display().lower()}.",
@@ -147,6 +151,8 @@ class SuggestionAcceptApi(_SalonRebookingApi):
                     "suggestion": SuggestionOutput(suggestion).data,
                 }
             )
+        if outcome.in_progress:  # claimed by another request, or the outcome is not known yet
+            return error_response("in_progress", outcome.message, 409, status=suggestion.status)
         if suggestion.status != SuggestionStatus.OPEN:  # decided by someone else meanwhile
             return _not_open(suggestion)
         options = suggestion.options or []

@@ -123,6 +123,9 @@ class SuggestionKind(models.TextChoices):
 
 class SuggestionStatus(models.TextChoices):
     OPEN = "open", "Open"
+    # Claimed by one accept while the platform books it (rebooking/accept.py); ends accepted or
+    # back to open, never booked twice.
+    BOOKING = "booking", "Booking"
     ACCEPTED = "accepted", "Accepted"
     DISMISSED = "dismissed", "Dismissed"
     EXPIRED = "expired", "Expired"
@@ -164,6 +167,11 @@ class RebookingSuggestion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     booked_appointment_ref = models.CharField(max_length=128, blank=True)
+    # The accept in progress (status "booking"): when it was claimed and which option it books.
+    booking_started_at = models.DateTimeField(null=True, blank=True)
+    booking_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Why the last accept did not book (shown on the card until the next attempt).
+    last_error = models.CharField(max_length=500, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -172,6 +180,11 @@ class RebookingSuggestion(models.Model):
             models.Index(fields=["salon", "status", "created_at"]),
             models.Index(fields=["integration", "customer_ref", "created_at"]),
             models.Index(fields=["status", "expires_at"]),
+            models.Index(
+                fields=["booking_started_at"],
+                name="rebooking_claims",
+                condition=models.Q(status="booking"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,6 @@ accepting one books it through BookingService. Idempotent: every suggestion has 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -12,9 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from integrations.adapters import errors
-from integrations.adapters.types import AvailabilityFilters, BookingRequest
-from integrations.availability import availability_invalidate, availability_list
-from integrations.booking import BookingService
+from integrations.adapters.types import AvailabilityFilters
+from integrations.availability import availability_list
 from integrations.models import (
     Integration,
     IntegrationStatus,
@@ -36,14 +34,6 @@ from .scan import ACTIVE, DueClient, due_clients
 logger = logging.getLogger(__name__)
 ENDED = ("cancelled", "late_cancelled", "no_show")
 REFILL_CANDIDATES = 5
-
-
-@dataclass(frozen=True)
-class AcceptOutcome:
-    ok: bool
-    message: str
-    appointment_ref: str = ""
-    next_option: int | None = None
 
 
 def rebooking_settings_get(*, salon: Salon) -> RebookingSettings:
@@ -432,73 +422,6 @@ def _overdue_suggestion(
 
 
 # -- decisions ----------------------------------------------------------------------------------
-def suggestion_accept(
-    *, suggestion: RebookingSuggestion, option_index: int = 0, user
-) -> AcceptOutcome:
-    """Book the chosen option through BookingService. A slot taken meanwhile offers the next."""
-    with transaction.atomic():
-        suggestion = RebookingSuggestion.objects.select_for_update().get(pk=suggestion.pk)
-        if suggestion.status != SuggestionStatus.OPEN:
-            return AcceptOutcome(
-                False, f"This suggestion is already {suggestion.get_status_display().lower()}."
-            )
-        options = suggestion.options or []
-        if not 0 <= option_index < len(options):
-            return AcceptOutcome(False, "There is no such option.")
-        option = options[option_index]
-        if suggestion.kind == SuggestionKind.REFILL:
-            request = BookingRequest(
-                customer_id=option["customer"],
-                service_id=suggestion.service_ref,
-                provider_id=suggestion.provider_ref,
-                start=suggestion.slot_start,
-                idempotency_key=f"suggestion-{suggestion.pk}",
-            )
-        else:
-            request = BookingRequest(
-                customer_id=suggestion.customer_ref,
-                service_id=option.get("service") or suggestion.service_ref,
-                provider_id=option["provider"],
-                start=datetime.fromisoformat(option["start"]),
-                idempotency_key=f"suggestion-{suggestion.pk}",
-            )
-        integration = suggestion.integration
-        try:
-            appointment = BookingService(integration).book(request)
-        except errors.ValidationError:
-            option["taken"] = True
-            suggestion.options = options
-            suggestion.save(update_fields=["options"])
-            availability_invalidate(integration=integration)
-            following = next(
-                (i for i in range(option_index + 1, len(options)) if not options[i].get("taken")),
-                None,
-            )
-            if suggestion.kind == SuggestionKind.REFILL:
-                text = "The platform refused this booking (the slot may be taken)."
-            else:
-                text = "That opening was taken meanwhile."
-            if following is not None:
-                text += " The next one is offered."
-            return AcceptOutcome(False, text, next_option=following)
-        except errors.IntegrationError as exc:
-            return AcceptOutcome(
-                False, f"{integration.platform_name} could not book it: {exc.message}"
-            )
-        suggestion.status = SuggestionStatus.ACCEPTED
-        suggestion.decided_at = timezone.now()
-        suggestion.decided_by = user if getattr(user, "is_authenticated", False) else None
-        suggestion.booked_appointment_ref = appointment.platform_id[:128]
-        suggestion.save(
-            update_fields=["status", "decided_at", "decided_by", "booked_appointment_ref"]
-        )
-    availability_invalidate(integration=integration)
-    local = appointment.start.astimezone(integration.salon.tz)
-    return AcceptOutcome(
-        True, f"Booked for {local:%a %b %-d, %-I:%M %p}.", appointment_ref=appointment.platform_id
-    )
-
-
 def suggestion_dismiss(*, suggestion: RebookingSuggestion, user) -> None:
     updated = RebookingSuggestion.objects.filter(
         pk=suggestion.pk, status=SuggestionStatus.OPEN

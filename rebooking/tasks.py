@@ -113,3 +113,11 @@ def backtest_task(run_id: int) -> str:
 
     run = backtest_run(run_id=run_id)
     return run.status if run is not None else "skipped"
+
+
+@shared_task(name="rebooking.settle_stale_bookings")
+def settle_stale_bookings_task() -> int:
+    """Claims whose request died are settled by looking the booking up (rebooking/accept.py)."""
+    from .accept import suggestions_settle_stale
+
+    return suggestions_settle_stale()

@@ -23,12 +23,12 @@ from django.views.generic import TemplateView, UpdateView, View
 from integrations.permissions import SalonAccessMixin
 from integrations.roles import Action
 
+from .accept import suggestion_accept
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 from .services import (
     rebooking_figures,
     rebooking_settings_get,
-    suggestion_accept,
     suggestion_dismiss,
 )
 
@@ -124,7 +124,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", SuggestionStatus.OPEN)
-        if status not in SuggestionStatus.values:
+        if status not in SuggestionStatus.values or status == SuggestionStatus.BOOKING:
             status = SuggestionStatus.OPEN
         counts = dict(
             RebookingSuggestion.objects.filter(salon=self.salon)
@@ -132,11 +132,16 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
             .annotate(n=Count("pk"))
             .values_list("status", "n")
         )
+        # A suggestion being booked stays with the open ones until its outcome is known.
+        shown = [status, SuggestionStatus.BOOKING] if status == SuggestionStatus.OPEN else [status]
         queryset = RebookingSuggestion.objects.filter(
-            salon=self.salon, status=status
+            salon=self.salon, status__in=shown
         ).select_related("salon", "integration", "decided_by")
         if status == SuggestionStatus.OPEN:
             queryset = queryset.order_by("expires_at", "-created_at")
+        counts[SuggestionStatus.OPEN] = counts.get(SuggestionStatus.OPEN, 0) + counts.pop(
+            SuggestionStatus.BOOKING, 0
+        )
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         picked = self._picked()
         cards = []
@@ -163,6 +168,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
             tabs=[
                 {"value": value, "label": label, "count": counts.get(value, 0)}
                 for value, label in SuggestionStatus.choices
+                if value != SuggestionStatus.BOOKING
             ],
             cards=cards,
             page_obj=page,

@@ -95,14 +95,41 @@ def domain_kind_for_appointment(previous_status: str | None, appointment: Appoin
     return EventKind.APPOINTMENT_UPDATED
 
 
+def event_complete(
+    *, integration: Integration, event: Event, service: BookingService | None = None
+) -> Event:
+    """A hint (an event without its record) with the record read from the platform.
+
+    Called outside any transaction (integrations/platform_calls.py): webhook processing completes
+    its events first, then applies them under the row lock. The reading is as new as "now".
+    """
+    if event.kind in APPOINTMENT_KINDS:
+        if event.kind == EventKind.APPOINTMENT_DELETED or isinstance(event.data, Appointment):
+            return event
+        read = "get_appointment"
+    elif event.kind in CUSTOMER_KINDS:
+        if isinstance(event.data, Customer):
+            return event
+        read = "get_customer"
+    else:
+        return event
+    service = service or BookingService(integration)
+    data = service.run(getattr(service.adapter, read), event.object_id)
+    return replace(event, data=data, occurred_at=timezone.now())
+
+
 def event_apply(
     *, integration: Integration, event: Event, service: BookingService | None = None
 ) -> Applied:
-    """Apply one platform event to the mirror and dispatch the domain event it implies."""
+    """Apply one platform event to the mirror and dispatch the domain event it implies.
+
+    Hints are completed first (a platform read), so a caller inside a transaction passes
+    completed events (``event_complete``)."""
+    event = event_complete(integration=integration, event=event, service=service)
     if event.kind in APPOINTMENT_KINDS:
-        return _apply_appointment(integration, event, service)
+        return _apply_appointment(integration, event)
     if event.kind in CUSTOMER_KINDS:
-        return _apply_customer(integration, event, service)
+        return _apply_customer(integration, event)
     return Applied(ignored=True, reason=f"{event.kind} events are not used")
 
 
@@ -110,7 +137,7 @@ def _version(event: Event) -> datetime:
     return event.occurred_at or timezone.now()
 
 
-def _apply_appointment(integration, event: Event, service) -> Applied:
+def _apply_appointment(integration, event: Event) -> Applied:
     if event.kind == EventKind.APPOINTMENT_DELETED and not isinstance(event.data, Appointment):
         mirror_mark_deleted(
             integration=integration, platform_ids=[event.object_id], version_at=_version(event)
@@ -118,13 +145,7 @@ def _apply_appointment(integration, event: Event, service) -> Applied:
         domain = replace(event, kind=EventKind.APPOINTMENT_DELETED)
         event_dispatch(integration=integration, event=domain)
         return Applied(domain_event=domain)
-    appointment = event.data if isinstance(event.data, Appointment) else None
-    version = _version(event)
-    if appointment is None:
-        # A hint: read the appointment as it is now; that reading is as new as "now".
-        service = service or BookingService(integration)
-        appointment = service.run(service.adapter.get_appointment, event.object_id)
-        version = timezone.now()
+    appointment, version = event.data, _version(event)
     result = mirror_upsert(integration=integration, objects=[appointment], version_at=version)
     if result.skipped_stale:
         return Applied(stale=True, reason="newer information was already applied")
@@ -135,13 +156,8 @@ def _apply_appointment(integration, event: Event, service) -> Applied:
     return Applied(domain_event=domain)
 
 
-def _apply_customer(integration, event: Event, service) -> Applied:
-    customer = event.data if isinstance(event.data, Customer) else None
-    version = _version(event)
-    if customer is None:
-        service = service or BookingService(integration)
-        customer = service.run(service.adapter.get_customer, event.object_id)
-        version = timezone.now()
+def _apply_customer(integration, event: Event) -> Applied:
+    customer, version = event.data, _version(event)
     if event.kind == EventKind.CUSTOMER_DELETED:
         customer = replace(customer, active=False)
     result = mirror_upsert(integration=integration, objects=[customer], version_at=version)

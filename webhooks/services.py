@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from integrations.adapters import errors
 from integrations.adapters.base import parse_iso_datetime
-from integrations.adapters.types import EventKind
+from integrations.adapters.types import Event, EventKind
 from integrations.booking import BookingService
 from integrations.models import Integration
 
-from .events import event_apply
+from .events import event_apply, event_complete
 from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
 from .platforms import WEBHOOK_PLATFORMS
 
@@ -124,9 +124,27 @@ def webhook_enqueue(
 def webhook_process(*, event_id: int) -> str:
     """Process one stored event exactly once; returns its status afterwards.
 
-    The row is locked for the whole processing, and the mirror writes and the status change
-    commit together, so a duplicate task (sweeper, redelivery) finds it final and does nothing.
+    Two steps, so no transaction is open while the platform is called
+    (integrations/platform_calls.py): first the payload is parsed and any hint completed by
+    reading the platform (reads only, harmless if a duplicate task does them too); then, with the
+    row locked, the mirror writes and the status change commit together, so a duplicate task
+    (sweeper, redelivery) finds it final and does nothing.
     """
+    event = WebhookEvent.objects.select_related("integration__salon").filter(pk=event_id).first()
+    if event is None:
+        return "locked"
+    if event.status in FINAL_STATUSES:
+        return event.status
+    try:
+        completed = _read(event)
+    except Exception as exc:  # every failure is recorded on the event
+        failure = exc
+        return _locked(event_id, lambda locked: _fail(locked, failure))
+    return _locked(event_id, lambda locked: _write(locked, completed))
+
+
+def _locked(event_id: int, step) -> str:
+    """Run ``step`` on the event with its row locked, unless it is final or locked elsewhere."""
     with transaction.atomic():
         event = (
             WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
@@ -139,39 +157,49 @@ def webhook_process(*, event_id: int) -> str:
         if event.status in FINAL_STATUSES:
             return event.status
         event.attempts += 1
-        try:
-            with transaction.atomic():
-                outcome = _apply(event)
-        except (errors.TransientError, errors.RateLimitError) as exc:
-            return _failed(event, exc, permanent=False)
-        except errors.IntegrationError as exc:
-            # Not found / refused / unreadable: retrying cannot help; a person should look.
-            return _failed(event, exc, permanent=isinstance(exc, errors.ValidationError))
-        except Exception as exc:  # a bug or an outage: keep the event, retry, then dead
-            logger.exception("webhook %s processing failed", event.pk)
-            return _failed(event, exc, permanent=False)
-        event.status = outcome
-        event.last_error = ""
-        event.next_attempt_at = None
-        event.processed_at = timezone.now()
-        event.save(
-            update_fields=["status", "attempts", "last_error", "next_attempt_at", "processed_at"]
-        )
-        return event.status
+        return step(event)
 
 
-def _apply(event: WebhookEvent) -> str:
+def _read(event: WebhookEvent) -> list[Event]:
+    """The event's normalized events, hints completed from the platform (no transaction)."""
     integration = event.integration
     payload = json.loads(bytes(event.body))
-    handler = WEBHOOK_PLATFORMS[event.platform]
     service = BookingService(integration)
-    used = False
-    for normalized in handler.parse(payload, integration):
-        if normalized.kind == EventKind.UNKNOWN:
-            continue
-        applied = event_apply(integration=integration, event=normalized, service=service)
-        used = used or not applied.ignored
-    return WebhookStatus.PROCESSED if used else WebhookStatus.IGNORED
+    return [
+        event_complete(integration=integration, event=normalized, service=service)
+        for normalized in WEBHOOK_PLATFORMS[event.platform].parse(payload, integration)
+        if normalized.kind != EventKind.UNKNOWN
+    ]
+
+
+def _write(event: WebhookEvent, completed: list[Event]) -> str:
+    try:
+        with transaction.atomic():
+            used = False
+            for normalized in completed:
+                applied = event_apply(integration=event.integration, event=normalized)
+                used = used or not applied.ignored
+    except Exception as exc:
+        return _fail(event, exc)
+    event.status = WebhookStatus.PROCESSED if used else WebhookStatus.IGNORED
+    event.last_error = ""
+    event.next_attempt_at = None
+    event.processed_at = timezone.now()
+    event.save(
+        update_fields=["status", "attempts", "last_error", "next_attempt_at", "processed_at"]
+    )
+    return event.status
+
+
+def _fail(event: WebhookEvent, exc: Exception) -> str:
+    if isinstance(exc, (errors.TransientError, errors.RateLimitError)):
+        return _failed(event, exc, permanent=False)
+    if isinstance(exc, errors.IntegrationError):
+        # Not found / refused / unreadable: retrying cannot help; a person should look.
+        return _failed(event, exc, permanent=isinstance(exc, errors.ValidationError))
+    # A bug or an outage: keep the event, retry, then dead.
+    logger.error("webhook %s processing failed", event.pk, exc_info=exc)
+    return _failed(event, exc, permanent=False)
 
 
 def _failed(event: WebhookEvent, exc: Exception, *, permanent: bool) -> str:

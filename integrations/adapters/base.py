@@ -73,6 +73,9 @@ class AdapterConfig:
     token: Token | None = field(default=None, repr=False)
     on_token: Callable[[Token], None] | None = None  # persist a refreshed token
     reporter: Callable[[CallRecord], None] | None = None  # record each platform call
+    # Called with (platform, operation) before every attempt: BookingService checks that no
+    # database transaction is open (integrations/platform_calls.py).
+    before_send: Callable[[str, str], None] | None = None
     timeout: tuple[float, float] = (5.0, 20.0)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] | None = None  # tests inject a fake clock
@@ -121,6 +124,7 @@ class PlatformAdapter(ABC):
             headers=self._request_headers,
             refresh_auth=self._refresh_after_401 if self.uses_token else None,
             reporter=config.reporter,
+            before_send=config.before_send,
             timeout=config.timeout,
             retry=config.retry,
             **extra,

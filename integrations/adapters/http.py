@@ -105,6 +105,7 @@ class HttpClient:
         headers: Callable[[], dict[str, str]] | None = None,
         refresh_auth: Callable[[], bool] | None = None,
         reporter: Callable[[CallRecord], None] | None = None,
+        before_send: Callable[[str, str], None] | None = None,
         timeout: tuple[float, float] = (5.0, 20.0),
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -116,6 +117,7 @@ class HttpClient:
         self.headers = headers or dict
         self.refresh_auth = refresh_auth
         self.reporter = reporter
+        self.before_send = before_send
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -191,6 +193,8 @@ class HttpClient:
         operation, method, path = call.operation, call.method, call.path
         url = f"{self.base_url}/{path.lstrip('/')}"
         headers = {**auth, **call.headers}
+        if self.before_send is not None:
+            self.before_send(self.platform, operation)
         started = time.monotonic()
         status: int | None = None
         error: IntegrationError | None = None

@@ -220,3 +220,7 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json" or "plain"
 LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+
+# A platform (HTTP) call inside a database transaction is a bug (integrations/platform_calls.py):
+# "raise" in development and tests, "log" (an error line) in production.
+PLATFORM_CALLS_IN_TRANSACTION = "raise" if DEBUG else "log"

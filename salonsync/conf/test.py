@@ -56,3 +56,5 @@ WHITENOISE_USE_FINDERS = True
 
 # The platform emulators are mounted for tests (never in production; tested).
 SANDBOX_ENABLED = True
+# A test fails if any platform call runs inside a database transaction.
+PLATFORM_CALLS_IN_TRANSACTION = "raise"

@@ -9,8 +9,8 @@ from django.core import mail
 from django.utils import timezone
 
 from integrations.models import Integration, IntegrationStatus
+from rebooking.accept import suggestion_accept
 from rebooking.models import RebookingSuggestion
-from rebooking.services import suggestion_accept
 from sandbox import calendar
 from sandbox.data import seed_account
 from sandbox.models import ACTIVE

@@ -6,12 +6,12 @@ import pytest
 
 from integrations.adapters import errors
 from integrations.adapters.types import Appointment, AppointmentStatus, Slot
+from rebooking.accept import suggestion_accept
 from rebooking.models import RebookingSuggestion
 from rebooking.services import (
     overdue_scan,
     rebooking_figures,
     rebooking_settings_get,
-    suggestion_accept,
     suggestion_dismiss,
     suggestions_expire,
     suggestions_for_cancellation,
@@ -185,7 +185,7 @@ class FakeBooking:
 @pytest.fixture
 def fake_booking(monkeypatch):
     FakeBooking.calls, FakeBooking.taken = [], set()
-    monkeypatch.setattr("rebooking.services.BookingService", FakeBooking)
+    monkeypatch.setattr("rebooking.accept.BookingService", FakeBooking)
     return FakeBooking
 
 
@@ -198,7 +198,7 @@ def test_accept_books_and_records_the_platform_id(
     )[0]
     outcome = suggestion_accept(suggestion=suggestion, option_index=0, user=owner)
     assert outcome.ok and outcome.appointment_ref == "booked-9"
-    assert outcome.message == "Booked for Tue Apr 14, 5:30 PM."
+    assert outcome.message == "Booked on Phorest for Tue Apr 14, 5:30 PM."
     request = fake_booking.calls[0]
     assert (request.customer_id, request.provider_id, request.service_id) == (
         "mia",

@@ -97,11 +97,15 @@ def make_customer(integration, **fields) -> MirroredCustomer:
 
 
 class FakeBookingService:
-    """Stands in for integrations.booking.BookingService inside rebooking.services."""
+    """Stands in for integrations.booking.BookingService inside rebooking.accept."""
 
     taken: set[datetime] = set()
     fail: errors.IntegrationError | None = None
     booked: list = []
+    # A failure that comes after the platform booked it (a read timeout on the answer).
+    fail_after_booking: errors.IntegrationError | None = None
+    lookup_fail: errors.IntegrationError | None = None
+    lookups: list = []
 
     def __init__(self, integration, **_):
         self.integration = integration
@@ -112,8 +116,24 @@ class FakeBookingService:
         if request.start in self.taken:
             raise errors.ValidationError("Slot is not available", platform="phorest")
         self.booked.append(request)
+        if self.fail_after_booking is not None:
+            raise self.fail_after_booking
+        return self._appointment(len(self.booked), request)
+
+    def customer_appointments(self, customer_id, filters=None):
+        self.lookups.append((customer_id, filters))
+        if self.lookup_fail is not None:
+            raise self.lookup_fail
+        return [
+            self._appointment(number, request)
+            for number, request in enumerate(self.booked, start=1)
+            if request.customer_id == customer_id
+        ]
+
+    @staticmethod
+    def _appointment(number, request):
         return Appointment(
-            platform_id=f"appt-{len(self.booked)}",
+            platform_id=f"appt-{number}",
             status=AppointmentStatus.BOOKED,
             start=request.start,
             end=request.start + timedelta(hours=1),
@@ -126,10 +146,21 @@ class FakeBookingService:
 @pytest.fixture
 def booking(monkeypatch):
     """The real RebookingService with a fake platform: set ``taken`` / ``fail`` on it."""
-    import rebooking.services
+    import rebooking.accept
 
-    fake = type("Booking", (FakeBookingService,), {"taken": set(), "fail": None, "booked": []})
-    monkeypatch.setattr(rebooking.services, "BookingService", fake)
+    fake = type(
+        "Booking",
+        (FakeBookingService,),
+        {
+            "taken": set(),
+            "fail": None,
+            "booked": [],
+            "lookups": [],
+            "fail_after_booking": None,
+            "lookup_fail": None,
+        },
+    )
+    monkeypatch.setattr(rebooking.accept, "BookingService", fake)
     return fake
 
 

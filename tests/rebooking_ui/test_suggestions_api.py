@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from integrations.adapters import errors
-from rebooking.models import SuggestionKind, SuggestionStatus
+from rebooking.models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 
 from .conftest import SLOT_0, make_suggestion
 
@@ -75,7 +75,7 @@ def test_accept_books_and_returns_the_suggestion(as_role, salon, integration, bo
     assert response.status_code == 200, response.json()
     data = response.json()
     assert data["appointment_ref"] == "appt-1"
-    assert data["message"] == "Booked for Thu Jun 6, 10:30 AM."
+    assert data["message"] == "Booked on Phorest for Thu Jun 6, 10:30 AM."
     assert data["suggestion"]["status"] == "accepted"
     assert booking.booked[0].start == SLOT_0 + timedelta(days=2)
 
@@ -135,7 +135,20 @@ def test_platform_error_is_502(as_role, salon, integration, booking):
     error = assert_error(
         post(as_role("owner"), action_url(suggestion, "accept")), 502, "platform_error"
     )
-    assert "could not book it" in error["message"]
+    assert "nothing was booked" in error["message"]
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.OPEN and "nothing was booked" in (
+        suggestion.last_error
+    )
+
+
+def test_accept_while_another_booking_is_in_progress_is_409(as_role, salon, integration):
+    suggestion = make_suggestion(integration)
+    RebookingSuggestion.objects.filter(pk=suggestion.pk).update(status=SuggestionStatus.BOOKING)
+    error = assert_error(
+        post(as_role("owner"), action_url(suggestion, "accept")), 409, "in_progress"
+    )
+    assert "in progress" in error["message"]
 
 
 def test_dismiss(as_role, salon, integration):
@@ -174,12 +187,12 @@ def test_anonymous_is_401(client, salon, integration):
 
 
 def test_accept_uses_the_api_level_service(monkeypatch, as_role, salon, integration):
-    from rebooking import api, services
+    from rebooking import accept, api
 
     monkeypatch.setattr(
         api,
         "suggestion_accept",
-        lambda **kw: services.AcceptOutcome(True, "Booked (fake).", appointment_ref="F-1"),
+        lambda **kw: accept.AcceptOutcome(True, "Booked (fake).", appointment_ref="F-1"),
     )
     suggestion = make_suggestion(integration)
     response = post(as_role("owner"), action_url(suggestion, "accept"), {"option": 1})

@@ -139,7 +139,7 @@ def test_accept_books_the_chosen_option(as_role, role, salon, integration, booki
     assert suggestion.status == SuggestionStatus.ACCEPTED
     assert suggestion.booked_appointment_ref == "appt-1"
     html = client.get(response["Location"]).content.decode()
-    assert "Ann Client: Booked for Wed Jun 5, 10:30 AM." in html
+    assert "Ann Client: Booked on Phorest for Wed Jun 5, 10:30 AM." in html
 
 
 def test_taken_slot_shows_the_message_and_preselects_the_next(as_role, salon, integration, booking):
@@ -158,13 +158,14 @@ def test_taken_slot_shows_the_message_and_preselects_the_next(as_role, salon, in
 
 
 def test_platform_error_is_shown(as_role, salon, integration, booking):
-    booking.fail = errors.TransientError("Phorest answered 503", platform="phorest")
+    booking.fail = errors.NotFoundError("The client no longer exists.", platform="phorest")
     suggestion = make_suggestion(integration)
     client = as_role("owner")
     response = client.post(action_url(suggestion, "accept"), {"option": "0"}, follow=True)
-    assert "could not book it" in response.content.decode()
+    assert "could not book it: The client no longer exists." in response.content.decode()
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.OPEN
+    assert suggestion.last_error == "Phorest could not book it: The client no longer exists."
 
 
 def test_accept_with_a_missing_option_books_nothing(as_role, salon, integration, booking):
@@ -185,13 +186,13 @@ def test_accepting_a_decided_suggestion_says_so(as_role, salon, integration, boo
 
 def test_accept_uses_the_view_level_service(monkeypatch, as_role, salon, integration):
     """The page calls rebooking.views.suggestion_accept and shows its message as is."""
-    from rebooking import services, views
+    from rebooking import accept, views
 
     calls = []
 
     def fake_accept(*, suggestion, option_index=0, user):
         calls.append((suggestion.pk, option_index, user.username))
-        return services.AcceptOutcome(True, "Booked for Fri.", appointment_ref="X1")
+        return accept.AcceptOutcome(True, "Booked for Fri.", appointment_ref="X1")
 
     monkeypatch.setattr(views, "suggestion_accept", fake_accept)
     suggestion = make_suggestion(integration)
@@ -240,3 +241,28 @@ def test_open_suggestions_list_soonest_expiry_first(as_role, salon, integration)
     html = as_role("owner").get(page_url(salon)).content.decode()
     assert html.index("Soon Sue") < html.index("Later Lou")
     assert RebookingSuggestion.objects.count() == 2
+
+
+def test_a_suggestion_being_booked_shows_with_the_open_ones_without_a_form(
+    as_role, salon, integration
+):
+    suggestion = make_suggestion(integration, last_error="")
+    RebookingSuggestion.objects.filter(pk=suggestion.pk).update(
+        status=SuggestionStatus.BOOKING, booking_started_at=timezone.now()
+    )
+    html = (
+        as_role("owner").get(reverse("rebooking_suggestions", args=[salon.slug])).content.decode()
+    )
+    assert 'data-testid="booking-in-progress">Booking on Phorest' in html
+    assert 'data-testid="accept"' not in html
+    assert 'data-testid="tab-open" aria-current="page">Open <span class="count">1</span>' in html
+    assert 'data-testid="tab-booking"' not in html
+
+
+def test_a_card_names_its_platform_and_the_last_failed_attempt(as_role, salon, integration):
+    make_suggestion(integration, last_error="Phorest could not book it: the client is archived.")
+    html = (
+        as_role("owner").get(reverse("rebooking_suggestions", args=[salon.slug])).content.decode()
+    )
+    assert 'data-testid="platform">Phorest</span>' in html
+    assert "Last attempt: Phorest could not book it: the client is archived." in html

@@ -148,7 +148,7 @@ def world(salon, other_salon, owner, manager, viewer, monkeypatch, settings) -> 
 
     monkeypatch.setattr("integrations.api.integrations.BookingService", FakeService)
     monkeypatch.setattr("integrations.api.integrations.availability_list", fake_availability)
-    monkeypatch.setattr("rebooking.services.BookingService", FakeRebookingService)
+    monkeypatch.setattr("rebooking.accept.BookingService", FakeRebookingService)
     return w
 
 

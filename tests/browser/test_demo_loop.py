@@ -1,0 +1,119 @@
+"""The demo's loop as an owner clicks it, on the demo server `make run` starts (a child process
+on the embedded default: tasks in-process, its own database): a client cancels at each platform's
+front desk -> a suggestion appears -> the owner books it -> the sandbox has the booking and the
+page says so. Screenshots go to test-output/screenshots/demo_loop_*.png."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import shoot
+from tests.browser.demo_server import OWNER, PASSWORD, demo_server
+
+PLATFORMS = {"mindbody": "Mindbody", "vagaro": "Vagaro", "phorest": "Phorest"}
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_cancel_suggest_accept_on_every_platform(page, tmp_path):
+    with demo_server(tmp_path) as demo:
+        page.set_default_timeout(60_000)  # a booking runs the platform call and its webhook
+        page.goto(f"{demo.url}/accounts/login/")
+        page.fill("input[name=username]", OWNER)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{demo.url}/salons/demo-salon/")
+        for platform, name in PLATFORMS.items():
+            _connect_if_needed(page, demo, platform)
+            card = _cancel_until_suggested(page, demo, platform, name)
+            ref = _accept(page, demo, card, name)
+            rows = demo.query(
+                "SELECT a.status FROM sandbox_appointment a JOIN sandbox_account acc "
+                "ON acc.id = a.account_id WHERE acc.platform = %s AND a.ext_id = %s",
+                (platform, ref),
+            )
+            assert rows == [("booked",)], f"{name}: the sandbox has no booking {ref}: {rows}"
+            page.goto(f"{demo.url}/sandbox/")
+            page.locator(f"a[href*='/sandbox/{platform}/']").first.click()
+            page.wait_for_load_state()
+            shoot(page, f"demo_loop_{platform}_desk_after")
+
+
+def _connect_if_needed(page, demo, platform: str) -> None:
+    connected = demo.query(
+        "SELECT count(*) FROM integrations_integration WHERE platform = %s AND status = %s",
+        (platform, "connected"),
+    )[0][0]
+    if connected:
+        return
+    pytest.fail(f"{platform} is not connected in the demo")  # pragma: no cover - see helper
+
+
+def _suggestion_ids(page, demo, name: str) -> set[str]:
+    page.goto(f"{demo.url}/salons/demo-salon/rebooking/")
+    cards = page.locator("[data-testid=suggestion]").filter(
+        has=page.locator("[data-testid=platform]", has_text=name)
+    )
+    return {cards.nth(i).get_attribute("data-suggestion") for i in range(cards.count())}
+
+
+def _cancel_until_suggested(page, demo, platform: str, name: str):
+    """Cancel booked appointments at the front desk until one brings a new suggestion (a client
+    with another booking ahead, and a slot nobody is due for, bring none)."""
+    for attempt in range(4):
+        before = _suggestion_ids(page, demo, name)
+        page.goto(f"{demo.url}/sandbox/")
+        page.locator(f"a[href*='/sandbox/{platform}/']").first.click()
+        page.wait_for_url(re.compile(rf"/sandbox/{platform}/\d+/desk/"))
+        rows = page.locator("[data-testid=upcoming] tbody tr").filter(
+            has=page.locator("button", has_text="Cancel")
+        )
+        assert rows.count() > attempt, f"{name}: nothing left to cancel at the front desk"
+        row = rows.nth(attempt)
+        client = row.locator("td").nth(1).inner_text()
+        shoot(page, f"demo_loop_{platform}_desk_before")
+        row.locator("button", has_text="Cancel").click()
+        page.wait_for_load_state()
+        if platform == "phorest":  # polled: the owner's "Sync now" reads the change
+            _sync_now(page, demo, name)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            new = _suggestion_ids(page, demo, name) - before
+            if new:
+                card = page.locator(f"[data-suggestion='{sorted(new)[0]}']")
+                shoot(page, f"demo_loop_{platform}_suggested")
+                return card
+            time.sleep(1)
+        print(f"{name}: cancelling {client} brought no suggestion; trying another")
+    pytest.fail(f"{name}: no suggestion after four cancellations")
+
+
+def _sync_now(page, demo, name: str) -> None:
+    page.goto(f"{demo.url}/salons/demo-salon/integrations/")
+    page.locator("a", has_text=name).first.click()
+    page.wait_for_load_state()
+    page.locator("[data-testid=sync-panel] button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def _accept(page, demo, card, name: str) -> str:
+    """Book the card's best option (the next one when the platform says it was taken)."""
+    pk = card.get_attribute("data-suggestion")
+    for _ in range(3):
+        card = page.locator(f"[data-suggestion='{pk}']")
+        card.locator("[data-testid=accept]").click()
+        page.wait_for_load_state()
+        message = page.locator(".messages").inner_text()
+        if f"Booked on {name} for" in message:
+            break
+        assert "taken meanwhile" in message or "refused" in message, message
+    else:
+        pytest.fail(f"{name}: three options were taken")
+    shoot(page, f"demo_loop_{name.lower()}_booked")
+    page.goto(f"{demo.url}/salons/demo-salon/rebooking/?status=accepted")
+    booked = page.locator(f"[data-suggestion='{pk}'] [data-testid=booked]").inner_text()
+    assert booked.startswith(f"On {name}, appointment")
+    return booked.rsplit(" ", 1)[-1]
