@@ -313,3 +313,26 @@ def test_another_salons_member_or_invitation_is_404(client, salon, owner, other_
     assert client.post(remove_url(salon, stranger)).status_code == 404
     stranger.refresh_from_db()
     assert stranger.role == Role.VIEWER
+
+
+def test_the_access_log_line_of_a_link_is_scrubbed():
+    import logging
+
+    from salonsync.logging import ScrubSecretsFilter, logging_config
+
+    config = logging_config("plain", "INFO")
+    assert config["loggers"]["django.server"]["handlers"] == ["console"]
+    assert "scrub" in config["handlers"]["console"]["filters"]
+    token = "6OweAgmf57IbJMLNAzrJj42M_1prbr0BVnGftfmgMII"
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        (f"GET /invitations/accept/?token={token} HTTP/1.1", 302, 0),
+        None,
+    )
+    ScrubSecretsFilter().filter(record)
+    line = record.getMessage()
+    assert "/invitations/accept/?token=" in line and token not in line
