@@ -4,6 +4,7 @@ from .models import (
     ApiCall,
     Integration,
     IntegrationIssue,
+    Invitation,
     Membership,
     MirroredAppointment,
     MirroredCustomer,
@@ -243,3 +244,24 @@ class IntegrationIssueAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations to a salon. The token exists only in the email; here, only its hash is kept
+    (and not shown), so an invitation cannot be reopened from the admin: re-send it from the
+    salon's Team page."""
+
+    list_display = ["email", "salon", "role", "state", "sent_at", "expires_at", "invited_by"]
+    list_filter = ["role", "salon"]
+    search_fields = ["email", "salon__name"]
+    readonly_fields = ["created_at", "sent_at", "accepted_at", "accepted_by", "invited_by"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["salon"]
+
+    @admin.display(description="State")
+    def state(self, invitation) -> str:
+        return invitation.State(invitation.state).label
+
+    def has_add_permission(self, request) -> bool:
+        return False  # an invitation needs its emailed token: owners send them from the Team page

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import pages, sync_pages
+from . import pages, sync_pages, team_pages
 
 urlpatterns = [
     path(
@@ -39,5 +39,29 @@ urlpatterns = [
         "salons/<slug:slug>/integrations/<uuid:pk>/sync/",
         sync_pages.IntegrationSyncView.as_view(),
         name="integration_sync",
+    ),
+    path("salons/<slug:slug>/team/", team_pages.TeamView.as_view(), name="team"),
+    path(
+        "salons/<slug:slug>/team/members/<int:pk>/role/",
+        team_pages.MemberRoleView.as_view(),
+        name="team_member_role",
+    ),
+    path(
+        "salons/<slug:slug>/team/members/<int:pk>/remove/",
+        team_pages.MemberRemoveView.as_view(),
+        name="team_member_remove",
+    ),
+    path(
+        "salons/<slug:slug>/team/invitations/<int:pk>/resend/",
+        team_pages.InvitationResendView.as_view(),
+        name="team_invitation_resend",
+    ),
+    path(
+        "salons/<slug:slug>/team/invitations/<int:pk>/revoke/",
+        team_pages.InvitationRevokeView.as_view(),
+        name="team_invitation_revoke",
+    ),
+    path(
+        "invitations/accept/", team_pages.InvitationAcceptView.as_view(), name="invitation_accept"
     ),
 ]

@@ -36,12 +36,12 @@ from .selectors_integrations import (
     integration_webhook_stats,
 )
 from .services import ConnectError, integration_connect, integration_disconnect
-from .sync_pages import sync_panel_context
+from .sync_pages import sync_panel_context, sync_watch_announce
 
 OWNER_ONLY = "Only the salon's owner can connect, re-authenticate or disconnect platforms."
 
 STATUS_HELP: dict[str, str] = {
-    IntegrationStatus.PENDING: "Not connected yet.",
+    IntegrationStatus.PENDING: "No credentials have been accepted yet: connect it to start.",
     IntegrationStatus.CONNECTED: "Connected: SalonSync can read and book appointments.",
     IntegrationStatus.NEEDS_REAUTH: (
         "The platform no longer accepts the saved credentials. Re-authenticate to resume syncing."
@@ -49,7 +49,10 @@ STATUS_HELP: dict[str, str] = {
     IntegrationStatus.ERROR: (
         "Repeated failures reaching the platform. SalonSync keeps retrying; see the last error."
     ),
-    IntegrationStatus.DISABLED: "Disconnected: the credentials were forgotten and nothing syncs.",
+    IntegrationStatus.DISABLED: (
+        "Disconnected by the owner: the credentials were forgotten and nothing syncs until it is "
+        "reconnected."
+    ),
 }
 
 
@@ -258,6 +261,13 @@ class IntegrationConnectView(IntegrationPageMixin, FormView):
         )
 
 
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        for error in errors:
+            return str(error)
+    return "check the form."
+
+
 def _add_connect_error(form: CredentialForm, exc: ConnectError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
@@ -272,6 +282,10 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
 
     def get_integration(self) -> Integration:
         return integration_get_for_salon(salon=self.salon, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        sync_watch_announce(request=request, integration=self.get_integration())
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -326,6 +340,12 @@ class IntegrationReauthView(IntegrationDetailView):
                     f"{integration.platform_name} accepted the credentials. {outcome.message}",
                 )
                 return redirect(integration)
+        # The form sits far down the page: say so at the top too (its field keeps the detail).
+        messages.error(
+            request,
+            f"{integration.platform_name} credentials not saved: "
+            f"{_first_error(form)} See the re-authenticate form below.",
+        )
         self.reauth_form = form
         return self.render_to_response(self.get_context_data())
 

@@ -9,6 +9,14 @@ from .roles import Action
 from .selectors import membership_get
 
 
+class RoleRequired(PermissionDenied):
+    """403 for a member whose role lacks ``action``; the 403 page names the roles that have it."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__("Your role in this salon does not allow this.")
+        self.action = action
+
+
 class SalonAccessMixin(LoginRequiredMixin):
     """Sets ``self.salon`` and ``self.membership``; 404 for a salon the user is not a member of.
 
@@ -26,7 +34,7 @@ class SalonAccessMixin(LoginRequiredMixin):
         self.salon = self.membership.salon
         action = self.read_action if request.method in ("GET", "HEAD") else self.write_action
         if not self.membership.can(action):
-            raise PermissionDenied("Your role in this salon does not allow this.")
+            raise RoleRequired(action)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     OPERATE = "operate", "Run syncs, accept or dismiss suggestions"
     EDIT_SALON = "edit_salon", "Change the salon's name and time zone, rebooking settings"
     MANAGE_INTEGRATIONS = "manage_integrations", "Connect, reconnect and remove platforms"
+    MANAGE_TEAM = "manage_team", "Invite team members, change their roles, remove them"
 
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -23,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.OPERATE: frozenset({Role.OWNER, Role.MANAGER}),
     Action.EDIT_SALON: frozenset({Role.OWNER, Role.MANAGER}),
     Action.MANAGE_INTEGRATIONS: frozenset({Role.OWNER}),
+    Action.MANAGE_TEAM: frozenset({Role.OWNER}),
 }
 
 

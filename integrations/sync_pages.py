@@ -66,6 +66,59 @@ def sync_panel_context(*, integration: Integration, can_operate: bool) -> dict:
     }
 
 
+def sync_outcome_message(run: SyncRun) -> tuple[int, str]:
+    """(message level, text) for a requested run: the outcome once it has one, else "started"."""
+    what = "Full resync" if run.kind == SyncRun.Kind.FULL else "Sync"
+    name = run.integration.platform_name
+    if run.state == SyncRun.State.SUCCEEDED:
+        counts = ", ".join(f"{value} {label}" for label, value in _counts(run))
+        return messages.SUCCESS, f"{what} of {name} finished" + (f": {counts}." if counts else ".")
+    if run.state == SyncRun.State.FAILED:
+        return messages.ERROR, f"{what} of {name} failed: {run.error or 'unknown error'}"
+    if run.state == SyncRun.State.SKIPPED:
+        return messages.WARNING, f"{what} of {name} did not run: {run.error}"
+    return (
+        messages.INFO,
+        f"{what} of {name} started. This page shows its progress; refresh it to see the outcome.",
+    )
+
+
+# The session remembers the run each "Sync now" started (integration pk -> run pk), so the detail
+# page can announce its outcome once, when it is known, instead of a success it cannot promise.
+_WATCH_KEY = "sync_watch"
+
+
+def _requested_outcome(integration: Integration, run: SyncRun) -> SyncRun:
+    """The run that answers this request: a retry after a failure records a new run, so the
+    newest run since the requested one (eager tasks have finished them all by now)."""
+    newest = (
+        SyncRun.objects.filter(integration=integration, pk__gte=run.pk)
+        .select_related("integration")
+        .order_by("-pk")
+        .first()
+    )
+    return newest or run
+
+
+def sync_watch_announce(*, request, integration: Integration) -> None:
+    """On the detail page: if a sync this session started has finished since, say how it went."""
+    watch = request.session.get(_WATCH_KEY) or {}
+    run_pk = watch.get(str(integration.pk))
+    if run_pk is None:
+        return
+    run = SyncRun.objects.filter(pk=run_pk, integration=integration).first()
+    if run is None:
+        watch.pop(str(integration.pk), None)
+    else:
+        run = _requested_outcome(integration, run)
+        if run.state == SyncRun.State.RUNNING:
+            return
+        level, text = sync_outcome_message(run)
+        messages.add_message(request, level, text)
+        watch.pop(str(integration.pk), None)
+    request.session[_WATCH_KEY] = watch
+
+
 class IntegrationSyncView(SalonAccessMixin, View):
     """POST kind=incremental ("Sync now") or kind=full ("Full resync"); managers and owners."""
 
@@ -81,12 +134,15 @@ class IntegrationSyncView(SalonAccessMixin, View):
         if reason:
             messages.error(request, reason)
             return redirect(integration)
-        sync_request(
+        run = sync_request(
             integration=integration, kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL
         )
-        what = "A full resync" if full else "A sync"
-        messages.success(
-            request,
-            f"{what} of {integration.platform_name} has started; this page shows its progress.",
-        )
+        # Eager tasks (no broker) have run by now; with a worker the run is usually still going.
+        run = _requested_outcome(integration, run)
+        level, text = sync_outcome_message(run)
+        messages.add_message(request, level, text)
+        if run.state == SyncRun.State.RUNNING:
+            watch = request.session.get(_WATCH_KEY) or {}
+            watch[str(integration.pk)] = run.pk
+            request.session[_WATCH_KEY] = watch
         return redirect(integration)

@@ -312,5 +312,10 @@ def logging_config(log_format: str = "plain", level: str = "INFO") -> dict[str, 
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"axes": {"level": "WARNING"}},
+        "loggers": {
+            "axes": {"level": "WARNING"},
+            # runserver's access log through the scrubbing handler: invitation links carry
+            # ?token=… (Django's default handler for it would print the token as is).
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
     }

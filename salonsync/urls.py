@@ -22,3 +22,4 @@ if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
 handler404 = "salonsync.api.not_found"
+handler403 = "integrations.denied.permission_denied"

@@ -336,9 +336,12 @@ def _usable(integration: Integration) -> Integration:
     from rest_framework.exceptions import APIException
 
     if integration.status in (IntegrationStatus.DISABLED, IntegrationStatus.NEEDS_REAUTH):
-        exc = APIException(
-            f"This integration is {integration.get_status_display().lower()}: reconnect it first."
+        state = (
+            "is disconnected"
+            if integration.status == IntegrationStatus.DISABLED
+            else "needs re-authentication"
         )
+        exc = APIException(f"This integration {state}: reconnect it first.")
         exc.status_code = 409
         raise exc
     return integration

@@ -8,6 +8,7 @@ from .integration import (
     derive_account_key,
     validate_platform,
 )
+from .invitation import INVITATION_LIFETIME, Invitation
 from .mirror import (
     MirroredAppointment,
     MirroredCustomer,
@@ -20,10 +21,12 @@ from .ops import WorkerHeartbeat
 from .tenancy import Membership, Salon, validate_timezone
 
 __all__ = [
+    "INVITATION_LIFETIME",
     "ApiCall",
     "Integration",
     "IntegrationIssue",
     "IntegrationStatus",
+    "Invitation",
     "Membership",
     "MirroredAppointment",
     "MirroredCustomer",

@@ -15,11 +15,13 @@ from .tenancy import Salon
 
 
 class IntegrationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
+    """One owner-facing word per state; no two that read alike (the values stay for the API)."""
+
+    PENDING = "pending", "Not set up"  # created, credentials never accepted
     CONNECTED = "connected", "Connected"
-    NEEDS_REAUTH = "needs_reauth", "Needs re-authentication"
-    ERROR = "error", "Error"
-    DISABLED = "disabled", "Disabled"
+    NEEDS_REAUTH = "needs_reauth", "Needs re-authentication"  # the platform refuses them now
+    ERROR = "error", "Failing"  # calls keep failing; SalonSync retries
+    DISABLED = "disabled", "Disconnected"  # the owner disconnected it; credentials forgotten
 
 
 def validate_platform(value: str) -> None:

@@ -122,6 +122,7 @@ def test_permission_table_is_what_the_roles_say(role, action):
         Action.OPERATE: {"owner", "manager"},
         Action.EDIT_SALON: {"owner", "manager"},
         Action.MANAGE_INTEGRATIONS: {"owner"},
+        Action.MANAGE_TEAM: {"owner"},
     }[action]
     assert role_can(role, action) is (role in expected)
     assert set(PERMISSIONS) == set(Action.values)

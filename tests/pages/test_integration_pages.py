@@ -526,6 +526,41 @@ def test_reauth_rejected_keeps_the_old_credentials(client, owner, salon, integra
     assert integration.credentials["password"] == SECRET
 
 
+def test_reauth_rejected_says_so_at_the_top_with_the_form_beside_it(
+    client, owner, salon, integration, fake_service
+):
+    fake_service.error = AuthenticationError("rejected", platform="phorest")
+    client.force_login(owner)
+    response = client.post(
+        url("integration_reauth", salon, pk=integration.pk),
+        {"password": "wrong-pw", "business_id": "biz-alpha", "branch_id": "br-1"},
+    )
+    [message] = list(response.context["messages"])
+    assert message.level_tag == "error"
+    assert message.message.startswith("Phorest credentials not saved: Phorest did not accept")
+    html = response.content.decode()
+    # The banner, then the form (with its field error) before the rest of the page.
+    banner = html.index('<ul class="messages">')
+    form = html.index('data-testid="reauth-form"')
+    assert banner < form < html.index('data-testid="sync-panel"')
+    assert html.count('data-testid="reauth-form"') == 1
+    assert 'data-testid="form-error"' in html[form:]  # the detail stays in the form
+
+
+def test_reauth_form_stays_at_the_bottom_until_it_fails(client, owner, salon, integration):
+    client.force_login(owner)
+    html = client.get(url("integration_detail", salon, pk=integration.pk)).content.decode()
+    assert html.index('data-testid="sync-panel"') < html.index('data-testid="reauth-form"')
+
+
+def test_status_words_are_one_per_state_and_distinct():
+    labels = [label.lower() for label in IntegrationStatus.labels]
+    assert IntegrationStatus.DISABLED.label == "Disconnected"
+    assert "disabled" not in labels and "pending" not in labels and "error" not in labels
+    assert len(set(labels)) == len(labels)
+    assert "not connected" not in labels  # would read like "disconnected"
+
+
 def test_reauth_get_goes_back_to_the_status_page(client, owner, salon, integration):
     client.force_login(owner)
     response = client.get(url("integration_reauth", salon, pk=integration.pk))

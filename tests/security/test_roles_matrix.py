@@ -25,7 +25,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from integrations.adapters.types import Appointment, AppointmentStatus, ConnectionResult
-from integrations.models import ApiCall, Integration, MirroredAppointment, Salon, SyncRun
+from integrations.models import (
+    ApiCall,
+    Integration,
+    Invitation,
+    Membership,
+    MirroredAppointment,
+    Salon,
+    SyncRun,
+)
 from integrations.roles import PERMISSIONS, Action, Role
 from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
@@ -53,6 +61,10 @@ class World:
     other_suggestion: RebookingSuggestion
     backtest: BacktestRun
     other_backtest: BacktestRun
+    invitation: Invitation
+    other_invitation: Invitation
+    member: Membership  # a second viewer, whose role the team cells change
+    other_member: Membership
     calls: list = field(default_factory=list)  # what the fake platform services were asked
 
 
@@ -78,10 +90,22 @@ def _backtest(salon) -> BacktestRun:
     )
 
 
+def _invitation(salon) -> Invitation:
+    return Invitation.objects.create(
+        salon=salon,
+        email=f"invitee@{salon.slug}.example",
+        role=Role.VIEWER,
+        token_hash=f"{salon.slug:0<64}",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
 @pytest.fixture
 def world(salon, other_salon, owner, manager, viewer, monkeypatch, settings) -> World:
     settings.PHOREST_API_URL = BASE
     make_member(other_salon, "bob", Role.OWNER)
+    make_member(other_salon, "beth", Role.VIEWER)
+    make_member(salon, "val", Role.VIEWER)
     integration = _integration(salon, BUSINESS)
     other_integration = _integration(other_salon, "oThErBuSiNeSs0aBcDeFgH")
     w = World(
@@ -93,6 +117,10 @@ def world(salon, other_salon, owner, manager, viewer, monkeypatch, settings) -> 
         other_suggestion=make_suggestion(other_integration),
         backtest=_backtest(salon),
         other_backtest=_backtest(other_salon),
+        invitation=_invitation(salon),
+        other_invitation=_invitation(other_salon),
+        member=Membership.objects.get(salon=salon, user__username="val"),
+        other_member=Membership.objects.get(salon=other_salon, user__username="beth"),
     )
     # History for the backtest to replay (starting one needs some).
     MirroredAppointment.objects.create(
@@ -181,6 +209,10 @@ def snapshot(w: World) -> dict:
         "sync_runs": SyncRun.objects.count(),
         "backtests": sorted(BacktestRun.objects.values_list("pk", "status", "applied_at")),
         "api_calls": ApiCall.objects.count(),
+        "members": sorted(Membership.objects.values_list("pk", "salon_id", "role")),
+        "invitations": sorted(
+            Invitation.objects.values_list("pk", "email", "token_hash", "revoked_at")
+        ),
         "calls": list(w.calls),
     }
 
@@ -191,7 +223,7 @@ class Case:
     action: str
     name: str  # URL name
     method: str = "get"
-    obj: str = ""  # "integration" / "suggestion" / "backtest": the URL's pk
+    obj: str = ""  # "integration" / "suggestion" / "backtest" / "member" / "invitation"
     kwargs: tuple = ()
     query: str = ""
     data: Callable[[World], Any] | None = None
@@ -370,6 +402,24 @@ CASES: list[Case] = [
         data=lambda _w: {"settings": {"page_size": 50}},
     ),
     Case(Action.MANAGE_INTEGRATIONS, "api_integration_detail", "delete", obj="integration"),
+    # MANAGE_TEAM: invite, change a role, remove a member, re-send or revoke an invitation.
+    Case(Action.VIEW, "team"),
+    Case(
+        Action.MANAGE_TEAM,
+        "team",
+        "post",
+        data=lambda _w: {"email": "new.person@example.com", "role": Role.MANAGER},
+    ),
+    Case(
+        Action.MANAGE_TEAM,
+        "team_member_role",
+        "post",
+        obj="member",
+        data=lambda _w: {"role": Role.MANAGER},
+    ),
+    Case(Action.MANAGE_TEAM, "team_member_remove", "post", obj="member"),
+    Case(Action.MANAGE_TEAM, "team_invitation_resend", "post", obj="invitation"),
+    Case(Action.MANAGE_TEAM, "team_invitation_revoke", "post", obj="invitation"),
 ]
 
 
@@ -378,6 +428,8 @@ def _own_pk(case: Case, w: World):
         "integration": w.integration.pk,
         "suggestion": w.suggestion.pk,
         "backtest": w.backtest.pk,
+        "member": w.member.pk,
+        "invitation": w.invitation.pk,
     }.get(case.obj)
 
 
@@ -386,13 +438,20 @@ def _other_pk(case: Case, w: World):
         "integration": w.other_integration.pk,
         "suggestion": w.other_suggestion.pk,
         "backtest": w.other_backtest.pk,
+        "member": w.other_member.pk,
+        "invitation": w.other_invitation.pk,
     }.get(case.obj)
 
 
 def _missing_pk(case: Case):
-    return {"integration": uuid.uuid4(), "suggestion": 987654321, "backtest": 987654321}.get(
-        case.obj
-    )
+    missing = 987654321
+    return {
+        "integration": uuid.uuid4(),
+        "suggestion": missing,
+        "backtest": missing,
+        "member": missing,
+        "invitation": missing,
+    }.get(case.obj)
 
 
 CELLS = [
@@ -404,7 +463,7 @@ CELLS = [
 
 @pytest.mark.parametrize("role, case", CELLS)
 def test_cell(client, world, phorest_accepts, role, case):
-    user = world.salon.memberships.get(role=role).user
+    user = world.salon.memberships.exclude(pk=world.member.pk).get(role=role).user
     client.force_login(user)
     before = snapshot(world)
     response = case.call(client, world, case.url(world.salon.slug, _own_pk(case, world)))
