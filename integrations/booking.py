@@ -20,12 +20,7 @@ from django.utils import timezone
 from salonsync.metrics import observe_api_calls
 
 from .adapters.base import AdapterConfig, PlatformAdapter
-from .adapters.errors import (
-    AuthenticationError,
-    IntegrationError,
-    RateLimitError,
-    TransientError,
-)
+from .adapters.errors import RETRYABLE_ERRORS, AuthenticationError, IntegrationError
 from .adapters.registry import base_url_for, get_adapter_class
 from .adapters.types import (
     Appointment,
@@ -125,7 +120,7 @@ class BookingService:
         except AuthenticationError as exc:
             self._on_auth_failure(exc)
             raise
-        except (TransientError, RateLimitError) as exc:
+        except RETRYABLE_ERRORS as exc:
             self._on_transient_failure(exc)
             raise
         else:

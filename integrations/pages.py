@@ -33,9 +33,9 @@ from .selectors_integrations import (
     integration_get_for_salon,
     integration_list_for_salon,
     integration_recent_calls,
-    integration_webhook_stats,
 )
 from .services import ConnectError, integration_connect, integration_disconnect
+from .status_extras import status_extras
 from .sync_pages import sync_panel_context, sync_watch_announce
 
 OWNER_ONLY = "Only the salon's owner can connect, re-authenticate or disconnect platforms."
@@ -302,7 +302,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             chart=chart_geometry(stats),
             recent_calls=integration_recent_calls(integration=integration),
             webhook=webhook_info(integration),
-            webhook_stats=integration_webhook_stats(integration=integration),
+            **status_extras(integration),
             issues=integration_issues_panel(integration),
             reauth_form=form,
             guide=guide_for(integration.platform),

@@ -136,18 +136,3 @@ def integration_api_stats(
         p95_ms=percentile(durations, 0.95),
         buckets=buckets,
     )
-
-
-def integration_webhook_stats(*, integration: Integration) -> dict[str, int]:
-    """Webhooks of the last 24 hours: received (verified), rejected, failed or dead, last one."""
-    from django.db.models import Count, Max, Q
-
-    from webhooks.models import WebhookEvent, WebhookStatus
-
-    since = timezone.now() - timedelta(hours=24)
-    return WebhookEvent.objects.filter(integration=integration, received_at__gte=since).aggregate(
-        received=Count("pk", filter=Q(verified=True)),
-        rejected=Count("pk", filter=Q(status=WebhookStatus.REJECTED)),
-        failed=Count("pk", filter=Q(status__in=[WebhookStatus.FAILED, WebhookStatus.DEAD])),
-        last=Max("received_at"),
-    )

@@ -37,17 +37,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .adapters import types as t
 from .adapters.errors import (
     ConfigurationError,
     IntegrationError,
-    RateLimitError,
-    TransientError,
     UnsupportedOperation,
 )
 from .booking import BookingService
+from .events import EventService
 from .locks import IntegrationLock
-from .mirror import MIRRORS, mirror_mark_deleted, mirror_upsert
+from .mirror import mirror_mark_deleted
 from .models import (
     Integration,
     IntegrationIssue,
@@ -195,7 +193,7 @@ def sync_run(
                 integration.pk,
                 getattr(exc, "code", type(exc).__name__),
             )
-            if raise_retryable and isinstance(exc, RateLimitError | TransientError):
+            if raise_retryable and getattr(exc, "retryable", False):
                 raise
             return run
         except Exception as exc:
@@ -293,9 +291,7 @@ class _Syncer:
         Integration.objects.filter(pk=integration.pk).update(**values)
         for name, value in values.items():
             setattr(integration, name, value)
-        from webhooks.events import sync_finished
-
-        sync_finished(integration=integration, kind=kind)
+        EventService.sync_finished(integration=integration, kind=kind)
 
     # -- windows -------------------------------------------------------------------------------
     def _today(self) -> date:
@@ -339,11 +335,15 @@ class _Syncer:
         self.counts.setdefault("deleted", 0)
         for chunk in _chunks(missing, PAGE_SIZE):
             with transaction.atomic():
-                marked = mirror_mark_deleted(
-                    integration=self.integration, platform_ids=chunk, version_at=self.read_at
-                )
-                for pid in chunk:
-                    self.emit(t.EventKind.APPOINTMENT_DELETED, pid, None, self.read_at)
+                if self.announce:
+                    marked = EventService.announce_deleted(
+                        integration=self.integration, platform_ids=chunk, version_at=self.read_at
+                    )
+                    self.counts["events"] = self.counts.get("events", 0) + len(chunk)
+                else:
+                    marked = mirror_mark_deleted(
+                        integration=self.integration, platform_ids=chunk, version_at=self.read_at
+                    )
             self.counts["deleted"] += marked
             self.save_progress()
 
@@ -378,107 +378,20 @@ class _Syncer:
                 return
 
     def apply(self, objects: list[Any]) -> None:
-        """Write the page's new and changed objects; announce what changed."""
-        model, to_fields = MIRRORS[type(objects[0])]
-        label = _LABELS[type(objects[0])]
-        self.counts[label] = self.counts.get(label, 0) + len(objects)
-        latest = {o.platform_id: o for o in objects}
-        values = {pid: to_fields(o) for pid, o in latest.items()}
-        names = list(next(iter(values.values())))
-        existing = {
-            row["platform_id"]: row
-            for row in model.objects.filter(
-                integration=self.integration, platform_id__in=list(latest)
-            ).values("platform_id", "version_at", *names)
-        }
-        changed, unchanged = [], []
-        for pid, obj in latest.items():
-            old = existing.get(pid)
-            if old is not None and old["version_at"] and old["version_at"] > self.read_at:
-                continue  # a webhook brought newer information while we read
-            if old is None or any(old[k] != v for k, v in values[pid].items()):
-                changed.append(obj)
-            else:
-                unchanged.append(pid)
-        self.counts["unchanged"] = self.counts.get("unchanged", 0) + len(unchanged)
-        with transaction.atomic():
-            if unchanged:  # the same state, now known to hold at read_at
-                model.objects.filter(
-                    Q(version_at__lt=self.read_at) | Q(version_at__isnull=True),
-                    integration=self.integration,
-                    platform_id__in=unchanged,
-                ).update(version_at=self.read_at)
-            if not changed:
-                return
-            result = mirror_upsert(
-                integration=self.integration, objects=changed, version_at=self.read_at
-            )
-            self.counts["created"] += result.created
-            self.counts["updated"] += result.updated
-            if isinstance(changed[0], t.Appointment):
-                for obj in changed:
-                    if obj.platform_id not in result.previous_status:
-                        continue  # stale: newer information arrived between read and write
-                    previous = result.previous_status[obj.platform_id]
-                    kind = _domain_kind(previous, obj)
-                    self.emit(kind, obj.platform_id, obj, obj.updated_at or self.read_at)
-            elif isinstance(changed[0], t.Customer):
-                applied = {o.platform_id for o in changed}
-                if result.skipped_stale:
-                    applied = set(
-                        model.objects.filter(
-                            integration=self.integration,
-                            platform_id__in=list(applied),
-                            version_at=self.read_at,
-                        ).values_list("platform_id", flat=True)
-                    )
-                for obj in changed:
-                    if obj.platform_id in applied:
-                        kind = (
-                            t.EventKind.CUSTOMER_UPDATED
-                            if obj.platform_id in existing
-                            else t.EventKind.CUSTOMER_CREATED
-                        )
-                        self.emit(kind, obj.platform_id, obj, obj.updated_at or self.read_at)
-
-    def emit(self, kind: t.EventKind, object_id: str, data, occurred_at: datetime) -> None:
-        from webhooks.events import event_dispatch
-
-        if not self.announce:
-            return
-
-        event = t.Event(
-            kind=kind,
-            platform=self.integration.platform,
-            event_id=f"sync:{kind}:{object_id}:{occurred_at.isoformat()}",
-            object_id=object_id,
-            occurred_at=occurred_at,
-            data=data,
-            account_id=self.integration.account_key,
+        """Write the page through the EventService, which announces what changed."""
+        EventService.apply_page(
+            integration=self.integration,
+            records=objects,
+            read_at=self.read_at,
+            counts=self.counts,
+            announce=self.announce,
         )
-        event_dispatch(integration=self.integration, event=event)
-        self.counts["events"] += 1
 
     def save_progress(self) -> None:
         self.run.counts = dict(self.counts)
         SyncRun.objects.filter(pk=self.run.pk).update(counts=self.run.counts)
         if self.progress is not None:
             self.progress(self.run)
-
-
-_LABELS = {
-    t.Appointment: "appointments",
-    t.Customer: "customers",
-    t.Service: "services",
-    t.Provider: "providers",
-    t.Location: "locations",
-}
-
-
-def _domain_kind(previous_status: str | None, appointment: t.Appointment) -> t.EventKind:
-    from webhooks.events import domain_kind_for_appointment
-
-    return domain_kind_for_appointment(previous_status, appointment)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

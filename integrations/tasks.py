@@ -18,7 +18,7 @@ import zlib
 from celery import shared_task
 from django.utils import timezone
 
-from .adapters.errors import RateLimitError, TransientError
+from .adapters.errors import RETRYABLE_ERRORS
 from .models import WorkerHeartbeat
 
 # Fan-outs spread their tasks over this many seconds (by a stable hash of the integration id).
@@ -57,7 +57,7 @@ def sync_all(kind: str = "incremental") -> int:
     name="integrations.sync_integration",
     bind=True,
     ignore_result=True,
-    autoretry_for=(RateLimitError, TransientError),
+    autoretry_for=RETRYABLE_ERRORS,
     retry_backoff=30,
     retry_backoff_max=600,
     retry_jitter=True,
@@ -95,7 +95,7 @@ def refresh_tokens() -> int:
 @shared_task(
     name="integrations.refresh_token",
     ignore_result=True,
-    autoretry_for=(RateLimitError, TransientError),
+    autoretry_for=RETRYABLE_ERRORS,
     retry_backoff=15,
     retry_backoff_max=300,
     retry_jitter=True,

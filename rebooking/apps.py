@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class RebookingConfig(AppConfig):
     name = "rebooking"
     verbose_name = "Rebooking"
+
+    def ready(self) -> None:
+        """Rebooking subscribes to the EventService (integrations/events.py): a cancellation
+        brings suggestions, and every appointment change keeps that client's rhythm current."""
+        from integrations.adapters.types import EventKind
+        from integrations.events import EventService
+
+        from .handlers import on_appointment_cancelled
+        from .rhythm_store import note_appointment_change, rebuild_after_sync
+
+        for kind in (
+            EventKind.APPOINTMENT_CREATED,
+            EventKind.APPOINTMENT_UPDATED,
+            EventKind.APPOINTMENT_CANCELLED,
+            EventKind.APPOINTMENT_DELETED,
+        ):
+            EventService.subscribe(kind, note_appointment_change)
+        EventService.subscribe(EventKind.APPOINTMENT_CANCELLED, on_appointment_cancelled)
+        EventService.subscribe_sync(rebuild_after_sync)

@@ -1,4 +1,4 @@
-"""Rebooking's entry in the EventService's dispatch table (webhooks/events.py)."""
+"""Rebooking's handler for cancellations, subscribed to the EventService in rebooking/apps.py."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from integrations.adapters.errors import RateLimitError, TransientError
+from integrations.adapters.errors import RETRYABLE_ERRORS
 
 
 def _notify(salon, suggestions) -> None:
@@ -18,7 +18,7 @@ def _notify(salon, suggestions) -> None:
     name="rebooking.on_cancellation",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(RateLimitError, TransientError),
+    autoretry_for=RETRYABLE_ERRORS,
     retry_backoff=30,
     retry_backoff_max=900,
     retry_jitter=True,
@@ -55,7 +55,7 @@ def overdue_scan_all_task() -> int:
     name="rebooking.overdue_scan",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(RateLimitError, TransientError),
+    autoretry_for=RETRYABLE_ERRORS,
     retry_backoff=60,
     max_retries=3,
 )

@@ -68,7 +68,7 @@ def _rebooking_handler_only_where_asked(request, monkeypatch):
     if request.node.get_closest_marker("rebooking"):
         return
     from integrations.adapters.types import EventKind
-    from webhooks.events import DOMAIN_HANDLERS
+    from integrations.events import DOMAIN_HANDLERS
 
     monkeypatch.setitem(DOMAIN_HANDLERS, EventKind.APPOINTMENT_CANCELLED, [])
 

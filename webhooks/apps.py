@@ -11,8 +11,13 @@ class WebhooksConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from integrations.models import Integration
+        from integrations.status_extras import register
 
         from .platforms.mindbody import forget_routes
+        from .selectors import integration_webhook_stats
+
+        # The status page shows the last 24 hours of deliveries (integrations/detail.html).
+        register("webhook_stats", integration_webhook_stats)
 
         post_save.connect(forget_routes, sender=Integration, dispatch_uid="webhook-routes-save")
         post_delete.connect(forget_routes, sender=Integration, dispatch_uid="webhook-routes-del")

@@ -17,9 +17,9 @@ from integrations.adapters import errors
 from integrations.adapters.base import parse_iso_datetime
 from integrations.adapters.types import Event, EventKind
 from integrations.booking import BookingService
+from integrations.events import EventService
 from integrations.models import Integration
 
-from .events import event_apply, event_complete
 from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
 from .platforms import WEBHOOK_PLATFORMS
 
@@ -166,7 +166,7 @@ def _read(event: WebhookEvent) -> list[Event]:
     payload = json.loads(bytes(event.body))
     service = BookingService(integration)
     return [
-        event_complete(integration=integration, event=normalized, service=service)
+        EventService.complete(integration=integration, event=normalized, service=service)
         for normalized in WEBHOOK_PLATFORMS[event.platform].parse(payload, integration)
         if normalized.kind != EventKind.UNKNOWN
     ]
@@ -177,7 +177,7 @@ def _write(event: WebhookEvent, completed: list[Event]) -> str:
         with transaction.atomic():
             used = False
             for normalized in completed:
-                applied = event_apply(integration=event.integration, event=normalized)
+                applied = EventService.apply(integration=event.integration, event=normalized)
                 used = used or not applied.ignored
     except Exception as exc:
         return _fail(event, exc)
@@ -192,7 +192,7 @@ def _write(event: WebhookEvent, completed: list[Event]) -> str:
 
 
 def _fail(event: WebhookEvent, exc: Exception) -> str:
-    if isinstance(exc, (errors.TransientError, errors.RateLimitError)):
+    if isinstance(exc, errors.RETRYABLE_ERRORS):
         return _failed(event, exc, permanent=False)
     if isinstance(exc, errors.IntegrationError):
         # Not found / refused / unreadable: retrying cannot help; a person should look.

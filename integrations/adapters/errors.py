@@ -55,6 +55,10 @@ class TransientError(IntegrationError):
     retryable = True
 
 
+# Worth trying again later (Celery's autoretry_for, the sync's re-raise): the one list.
+RETRYABLE_ERRORS: tuple[type[IntegrationError], ...] = (RateLimitError, TransientError)
+
+
 class NotFoundError(IntegrationError):
     code = "not_found"
 

@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.adapters.types import Appointment, AppointmentStatus, Event, EventKind
+from integrations.events import EventService
 from rebooking.models import ClientRhythm
 from rebooking.rhythm_store import rhythms_refresh
 from rebooking.scan import due_clients
 from rebooking.services import rebooking_settings_get, suggestions_for_cancellation
 from tests.rebooking.helpers import NY, customer, every, integration_for, visit
-from webhooks.events import event_apply
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 4, 1, 14, tzinfo=UTC)
@@ -123,7 +123,7 @@ def test_an_appointment_event_refreshes_that_clients_rhythm(
         provider_id="ana",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        event_apply(integration=history, event=_event(EventKind.APPOINTMENT_CREATED, done))
+        EventService.apply(integration=history, event=_event(EventKind.APPOINTMENT_CREATED, done))
     zoe = ClientRhythm.objects.get(integration=history, customer_ref="zoe")
     assert (zoe.visits, zoe.last_provider_ref) == (5, "ana")
 
@@ -135,7 +135,7 @@ def test_an_appointment_event_refreshes_that_clients_rhythm(
         occurred_at=NOW + timedelta(minutes=1),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        event_apply(integration=history, event=gone)  # only the id: the mirror knows whose
+        EventService.apply(integration=history, event=gone)  # only the id: the mirror knows whose
     zoe = ClientRhythm.objects.get(integration=history, customer_ref="zoe")
     assert (zoe.visits, zoe.last_provider_ref) == (4, "sam")
 

@@ -108,7 +108,7 @@ def vagaro(salon, sandbox_http):
 @pytest.fixture
 def recorded(monkeypatch):
     """Every domain event dispatched, in order: [(integration_id, event)]."""
-    from webhooks.events import DOMAIN_HANDLERS
+    from integrations.events import DOMAIN_HANDLERS
 
     seen: list = []
 

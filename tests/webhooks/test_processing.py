@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from integrations.adapters.types import EventKind
+from integrations.events import DOMAIN_HANDLERS, EventService
 from integrations.models import MirroredAppointment, MirroredCustomer
 from tests.webhooks.conftest import (
     mindbody_event,
@@ -14,7 +15,6 @@ from tests.webhooks.conftest import (
     vagaro_event,
     vagaro_post,
 )
-from webhooks.events import DOMAIN_HANDLERS
 from webhooks.models import WebhookEvent, WebhookStatus
 from webhooks.services import webhook_sweep
 
@@ -105,7 +105,7 @@ def test_failure_is_retried_then_dead(client, vagaro_integration, monkeypatch, s
     def boom(**kwargs):
         raise RuntimeError("mirror unavailable")
 
-    monkeypatch.setattr("webhooks.services.event_apply", boom)
+    monkeypatch.setattr(EventService, "apply", staticmethod(boom))
     vagaro_post(client, vagaro_integration, vagaro_event("event_appointment_updated"))
     event = WebhookEvent.objects.get()
     assert (event.status, event.attempts, event.last_error) == ("failed", 1, "RuntimeError")
@@ -123,10 +123,10 @@ def test_replay_command_and_admin_action(
     def boom(**kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("webhooks.services.event_apply", boom)
+    monkeypatch.setattr(EventService, "apply", staticmethod(boom))
     vagaro_post(client, vagaro_integration, vagaro_event("event_appointment_updated"))
     monkeypatch.undo()
-    from webhooks.events import DOMAIN_HANDLERS as handlers
+    from integrations.events import DOMAIN_HANDLERS as handlers
 
     monkeypatch.setitem(handlers, EventKind.APPOINTMENT_CANCELLED, [lambda i, e: seen.append(e)])
     event = WebhookEvent.objects.get()

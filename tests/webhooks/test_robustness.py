@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integrations.adapters.types import EventKind
+from integrations.events import DOMAIN_HANDLERS
 from tests.conftest import need
 from tests.webhooks.conftest import MB_KEY, VG_TOKEN, signed_mindbody, vagaro_event, vagaro_post
-from webhooks.events import DOMAIN_HANDLERS
 from webhooks.models import WebhookEvent
 from webhooks.platforms.mindbody import mindbody_signature
 
