@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from .roles import Action
 from .selectors import membership_get
@@ -24,6 +25,8 @@ class SalonAccessMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.membership = membership_get(user=request.user, slug=kwargs["slug"])
         self.salon = self.membership.salon
+        # Dates on the salon's pages read in its zone (cleared by SalonTimezoneMiddleware).
+        timezone.activate(self.salon.tz)
         action = self.read_action if request.method in ("GET", "HEAD") else self.write_action
         if not self.membership.can(action):
             raise PermissionDenied("Your role in this salon does not allow this.")

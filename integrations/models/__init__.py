@@ -17,7 +17,7 @@ from .mirror import (
     SyncRun,
 )
 from .ops import WorkerHeartbeat
-from .tenancy import Membership, Salon, validate_timezone
+from .tenancy import Membership, Salon, validate_currency, validate_timezone
 
 __all__ = [
     "ApiCall",
@@ -34,6 +34,7 @@ __all__ = [
     "SyncRun",
     "WorkerHeartbeat",
     "derive_account_key",
+    "validate_currency",
     "validate_platform",
     "validate_timezone",
 ]

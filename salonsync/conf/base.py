@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "integrations.salon_timezone.SalonTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the outcome of authentication (django-axes docs).
     "axes.middleware.AxesMiddleware",
@@ -80,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "integrations.context_processors.salons",
             ],
+            # money, day and moment: one way to show amounts and dates on every page and email.
+            "builtins": ["integrations.templatetags.formatting"],
         },
     },
 ]
@@ -115,6 +118,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The one date and date-time format of the owner's pages (read by the ``day`` and ``moment``
+# template filters, in the salon's time zone): "Mar 4, 2026" and "Mar 4, 2026, 2:30 PM".
+DATE_FORMAT = "M j, Y"
+DATETIME_FORMAT = "M j, Y, g:i A"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
