@@ -139,7 +139,8 @@ class PhorestAdapter(PlatformAdapter):
                     ok=True,
                     account_name=location.name,
                     timezone=location.timezone,
-                    # The branch's currencyCode (GET /{businessId}/branch; docs/currency-and-dates.md).
+                    # The branch's currencyCode (GET /{businessId}/branch); see
+                    # docs/currency-and-dates.md.
                     currency=normalize_currency(location.raw.get("currencyCode")),
                 )
         return ConnectionResult(ok=False, message="This business has no branch with that ID.")
