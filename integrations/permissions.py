@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
 from .roles import Action
@@ -25,12 +26,16 @@ class SalonAccessMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.membership = membership_get(user=request.user, slug=kwargs["slug"])
         self.salon = self.membership.salon
-        # Dates on the salon's pages read in its zone (cleared by SalonTimezoneMiddleware).
-        timezone.activate(self.salon.tz)
         action = self.read_action if request.method in ("GET", "HEAD") else self.write_action
         if not self.membership.can(action):
             raise PermissionDenied("Your role in this salon does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        # Dates on the salon's pages read in its zone: rendered here, inside the override, so
+        # the zone never outlives this request.
+        with timezone.override(self.salon.tz):
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

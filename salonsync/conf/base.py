@@ -43,7 +43,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "integrations.salon_timezone.SalonTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the outcome of authentication (django-axes docs).
     "axes.middleware.AxesMiddleware",
@@ -119,9 +118,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 # The one date and date-time format of the owner's pages (read by the ``day`` and ``moment``
-# template filters, in the salon's time zone): "Mar 4, 2026" and "Mar 4, 2026, 2:30 PM".
-DATE_FORMAT = "M j, Y"
-DATETIME_FORMAT = "M j, Y, g:i A"
+# template filters and integrations.dates, in the salon's time zone): "Tue, Mar 4, 2026" and
+# "Tue, Mar 4, 2026, 2:30 PM". The weekday stays because owners book and rebook by it.
+DATE_FORMAT = "D, M j, Y"
+DATETIME_FORMAT = "D, M j, Y, g:i A"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

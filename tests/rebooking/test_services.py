@@ -159,7 +159,7 @@ def test_freed_slot_is_offered_to_clients_due_for_it(integration, mia_cancelled,
     assert refill.options[0]["name"] == "Zoe Park"
     assert refill.slot_start == datetime(2026, 4, 7, 17, 30, tzinfo=NY)
     assert refill.reason.startswith(
-        "Cut & Style with Sam Lee on Tue Apr 7, 5:30 PM is free again; 1 client"
+        "Cut & Style with Sam Lee on Tue, Apr 7, 2026, 5:30 PM is free again; 1 client"
     )
 
 
