@@ -26,6 +26,11 @@ class SalonForm(forms.ModelForm):
             )
         }
         error_messages = {"timezone": {"required": "Choose the salon's time zone."}}
+        labels = {"timezone": "Time zone"}
+        help_texts = {
+            "timezone": "Type part of a place to search the list (e.g. “york” or “London”). "
+            "Appointment times and dates are shown in it."
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
