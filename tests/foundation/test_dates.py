@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from integrations.dates import format_day, format_moment
 from integrations.models import Integration, IntegrationStatus
+from webhooks.models import WebhookEvent
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MOMENT = datetime(2026, 3, 2, 15, 5, tzinfo=UTC)  # 10:05 AM in New York, 3:05 PM in Dublin
@@ -52,21 +53,26 @@ def test_integration_page_dates_read_in_the_salon_zone(client, owner, salon):
     salon.save()
     integration = Integration(
         salon=salon,
-        platform="phorest",
-        account={"business_id": "biz", "branch_id": "br"},
+        platform="mindbody",  # a platform that sends webhooks: the page shows the last one
+        account={"site_id": "-99"},
         status=IntegrationStatus.ERROR,
-        account_name="Alpha on Phorest",
+        account_name="Alpha on Mindbody",
         last_sync_at=MOMENT,
-        last_error="Phorest answered 500.",
+        last_error="Mindbody answered 500.",
         last_error_at=datetime(2026, 7, 1, 23, 30, tzinfo=UTC),  # Jul 2, 12:30 AM IST (UTC+1)
     )
     integration.credentials = {"username": "global/o@example.com", "password": "x"}
     integration.save()
+    event = WebhookEvent.objects.create(
+        platform="mindbody", integration=integration, body=b"{}", verified=True
+    )
     client.force_login(owner)
     detail = reverse("integration_detail", kwargs={"slug": salon.slug, "pk": integration.pk})
     html = client.get(detail).content.decode()
     assert "Mon, Mar 2, 2026, 3:05 PM" in html  # last sync
     assert "(Thu, Jul 2, 2026, 12:30 AM)" in html  # last error, the next day in Dublin
-    assert f"<dd>{format_day(timezone.now(), ZoneInfo('Europe/Dublin'))}</dd>" in html  # created
+    dublin = ZoneInfo("Europe/Dublin")
+    assert f"<dd>{format_day(timezone.now(), dublin)}</dd>" in html  # connected since
+    assert f">{format_moment(event.received_at, dublin)}</time>" in html  # last webhook
     # The salon's zone ends with its page: nothing else on this thread reads in Dublin time.
     assert timezone.get_current_timezone_name() == "UTC"
