@@ -139,3 +139,19 @@ def test_connect_without_a_stated_currency_leaves_it_blank(salon, platform_says)
     integration_connect(salon=salon, platform="phorest", values=PHOREST_VALUES)
     salon.refresh_from_db()
     assert salon.currency == ""
+
+
+def test_digest_email_shows_worth_in_the_salon_currency(salon):
+    from django.template.loader import render_to_string
+
+    salon.currency = "GBP"
+    suggestion = make_suggestion(make_integration(salon), revenue="40.00")
+    context = {
+        "count": 1,
+        "salon": salon,
+        "items": [{"who": "Ann", "kind": "Cancellation", "suggestion": suggestion}],
+        "page_url": "http://x/",
+        "settings_url": "http://x/s/",
+    }
+    assert ", worth £40.00" in render_to_string("rebooking/email/digest.txt", context)
+    assert " · worth £40.00" in render_to_string("rebooking/email/digest.html", context)
