@@ -127,7 +127,9 @@ class IntegrationAdmin(admin.ModelAdmin):
                 continue
             sync_request(integration=integration, kind=kind)
             queued += 1
-        self.message_user(request, f"{queued} sync(s) queued.", messages.SUCCESS)
+        self.message_user(
+            request, f"{queued} sync{'s' if queued != 1 else ''} queued.", messages.SUCCESS
+        )
 
     @admin.display(description="Saved credentials")
     def saved_credentials(self, integration) -> str:

@@ -21,6 +21,7 @@ from django.views.generic import FormView, TemplateView
 from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class, platform_choices
 from .adapters.types import WebhookAuth
+from .dates import format_clock, format_moment
 from .health import integration_issues_panel
 from .integration_forms import CredentialForm, guide_for
 from .models import Integration, IntegrationStatus
@@ -131,11 +132,13 @@ def chart_geometry(stats: ApiCallStats, *, width: int = 720, height: int = 160) 
                 "calls_h": round(calls_h, 1),
                 "errors_y": round(top + plot_h - errors_h, 1),
                 "errors_h": round(errors_h, 1),
-                "label": bucket.start.strftime("%H:%M"),
+                # Buckets are aligned on the salon's clock and carry its zone.
+                "label": format_clock(bucket.start, bucket.start.tzinfo),
                 "show_label": i % 3 == 0,
                 "label_x": round(x + bar_w / 2, 1),
                 "title": (
-                    f"{bucket.start:%H:%M}: {bucket.calls} call{'s' if bucket.calls != 1 else ''}"
+                    f"{format_moment(bucket.start, bucket.start.tzinfo)}: "
+                    f"{bucket.calls} call{'s' if bucket.calls != 1 else ''}"
                     f", {bucket.errors} error{'s' if bucket.errors != 1 else ''}"
                 ),
                 "bucket": bucket,

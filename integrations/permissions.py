@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.template.response import SimpleTemplateResponse
+from django.utils import timezone
 
 from .roles import Action
 from .selectors import membership_get
@@ -35,7 +37,13 @@ class SalonAccessMixin(LoginRequiredMixin):
         action = self.read_action if request.method in ("GET", "HEAD") else self.write_action
         if not self.membership.can(action):
             raise RoleRequired(action)
-        return super().dispatch(request, *args, **kwargs)
+        # Dates on the salon's pages read in its zone: rendered here, inside the override, so
+        # the zone never outlives this request.
+        with timezone.override(self.salon.tz):
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -14,7 +14,7 @@ class Role(models.TextChoices):
 class Action(models.TextChoices):
     VIEW = "view", "See the salon's pages and data"
     OPERATE = "operate", "Run syncs, accept or dismiss suggestions"
-    EDIT_SALON = "edit_salon", "Change the salon's name and time zone, rebooking settings"
+    EDIT_SALON = "edit_salon", "Change the salon's name, time zone and currency, rebooking settings"
     MANAGE_INTEGRATIONS = "manage_integrations", "Connect, reconnect and remove platforms"
     MANAGE_TEAM = "manage_team", "Invite team members, change their roles, remove them"
 

@@ -11,6 +11,7 @@ from .adapters.errors import ConfigurationError, IntegrationError
 from .adapters.registry import get_adapter_class
 from .booking import BookingService
 from .models import Integration, IntegrationStatus, Salon, derive_account_key
+from .money import normalize_currency
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,17 @@ def integration_connect(
         raise ConnectError(
             "This platform account is already connected to SalonSync.", code="conflict"
         ) from None
+    _fill_salon_currency(salon, result.currency)
     message = result.message or f"Connected to {result.account_name or integration.platform_name}."
     return ConnectOutcome(integration, result.account_name, message)
+
+
+def _fill_salon_currency(salon: Salon, currency: str) -> None:
+    """The platform's currency becomes the salon's unless the owner already chose one."""
+    code = normalize_currency(currency)
+    if code and not salon.currency:
+        salon.currency = code
+        salon.save(update_fields=["currency"])
 
 
 def integration_disconnect(*, integration: Integration) -> None:

@@ -33,6 +33,7 @@ from integrations.adapters.types import (
 )
 from integrations.availability import availability_invalidate
 from integrations.booking import BookingService
+from integrations.dates import format_moment
 
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 
@@ -194,8 +195,8 @@ def _matching(found: list[Appointment], request: BookingRequest) -> Appointment 
 
 def _booked(suggestion: RebookingSuggestion, appointment: Appointment) -> AcceptOutcome:
     integration = suggestion.integration
-    local = appointment.start.astimezone(integration.salon.tz)
-    message = f"Booked on {integration.platform_name} for {local:%a %b %-d, %-I:%M %p}."
+    when = format_moment(appointment.start, integration.salon.tz)
+    message = f"Booked on {integration.platform_name} for {when}."
     try:
         _record_accepted(suggestion.pk, appointment.platform_id)
     except DatabaseError:

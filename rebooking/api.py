@@ -50,6 +50,9 @@ class SuggestionOutput(serializers.Serializer):
     slot_start = serializers.DateTimeField(allow_null=True)
     slot_end = serializers.DateTimeField(allow_null=True)
     revenue = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    currency = serializers.CharField(
+        source="salon.currency", help_text="The salon's ISO 4217 code for revenue; blank if unset."
+    )
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -109,7 +112,9 @@ class SuggestionListApi(_SalonRebookingApi):
                 400,
                 fields={"status": [f"“{status}” is not a suggestion status."]},
             )
-        suggestions = RebookingSuggestion.objects.filter(salon=self.salon, status=status)
+        suggestions = RebookingSuggestion.objects.filter(
+            salon=self.salon, status=status
+        ).select_related("salon")
         return Response(SuggestionOutput(suggestions[: self.LIMIT], many=True).data)
 
 

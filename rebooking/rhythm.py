@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from integrations.adapters.types import Slot
 from integrations.models import MirroredAppointment, MirroredProvider, MirroredService
 
-WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 @dataclass
@@ -152,14 +152,24 @@ def time_of_day(minutes: int) -> str:
         return "mornings"
     if hour >= 17:
         return "after 5 pm"
-    clock = hour - 12 if hour > 12 else hour
-    return f"around {clock} pm"
+    if hour == 12:
+        return "around noon"
+    return f"around {hour - 12} pm"
+
+
+def usual_time(weekday: int, minutes: int) -> str:
+    """ "Thursday mornings", "Tuesdays after 5 pm", "Fridays around 2 pm": a day used as an
+    adjective stays singular ("Thursday mornings"), a day on its own is plural ("Tuesdays")."""
+    day, part = WEEKDAYS[weekday], time_of_day(minutes)
+    if part == "mornings":
+        return f"{day} {part}"
+    return f"{day}s {part}"
 
 
 def describe(rhythm: Rhythm, *, first_name: str, provider_name: str) -> str:
     """ "Mia usually books Tuesdays after 5 pm with Sam" — or what little we know."""
     if rhythm.usual_weekday is None or rhythm.usual_minutes is None:
         return f"{first_name} has no visit history yet"
-    when = f"{WEEKDAYS[rhythm.usual_weekday]} {time_of_day(rhythm.usual_minutes)}"
+    when = usual_time(rhythm.usual_weekday, rhythm.usual_minutes)
     text = f"{first_name} usually books {when}"
     return f"{text} with {provider_name}" if provider_name else text

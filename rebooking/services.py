@@ -13,6 +13,7 @@ from django.utils import timezone
 from integrations.adapters import errors
 from integrations.adapters.types import AvailabilityFilters
 from integrations.availability import availability_list
+from integrations.dates import format_moment
 from integrations.models import (
     Integration,
     IntegrationStatus,
@@ -295,7 +296,7 @@ def suggestion_refill_slot(
     ]
     providers = providers if providers is not None else provider_names(integration)
     provider_name = providers.get(row.provider_ref, "")
-    when = row.start.astimezone(salon.tz).strftime("%a %b %-d, %-I:%M %p")
+    when = format_moment(row.start, salon.tz)
     with_whom = f" with {provider_name}" if provider_name else ""
     reason = (
         f"{service_name or 'A slot'}{with_whom} on {when} is free again; "

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, UpdateView, View
 
+from integrations.dates import format_clock, format_day, format_moment
 from integrations.permissions import SalonAccessMixin
 from integrations.roles import Action
 
@@ -47,18 +48,14 @@ def _parse_time(value) -> datetime | None:
 
 
 def format_when(value, tz) -> str:
-    """A slot time in the salon's time zone, e.g. "Tue Mar 4, 2:30 PM"."""
+    """A slot time in the salon's time zone, in the owner's date-time format
+    (settings.DATETIME_FORMAT), e.g. "Tue, Mar 4, 2026, 2:30 PM"."""
     moment = _parse_time(value)
     if moment is None:
         return ""
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, tz)
-    local = moment.astimezone(tz)
-    return f"{local:%a %b} {local.day}, {_clock(local)}"
-
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment:%M %p}"
+    return format_moment(moment, tz)
 
 
 def format_due(value) -> str:
@@ -66,7 +63,7 @@ def format_due(value) -> str:
         day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except ValueError:
         return ""
-    return f"{day:%b} {day.day}"
+    return format_day(day)
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,7 @@ def slot_label(suggestion: RebookingSuggestion) -> str:
         return ""
     text = format_when(suggestion.slot_start, suggestion.salon.tz)
     if suggestion.slot_end:
-        text += f"–{_clock(suggestion.slot_end.astimezone(suggestion.salon.tz))}"
+        text += f"–{format_clock(suggestion.slot_end, suggestion.salon.tz)}"
     return text
 
 

@@ -208,6 +208,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        verbose_name_plural = "webhook deliveries"  # Django's default only appends "s"
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} ({self.state})"

@@ -55,10 +55,15 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def replay(self, request, queryset):
         rejected = queryset.filter(status=WebhookStatus.REJECTED).count()
         count = webhook_replay(events=queryset)
-        self.message_user(request, f"{count} event(s) queued for processing.", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"{count} event{'s' if count != 1 else ''} queued for processing.",
+            messages.SUCCESS,
+        )
         if rejected:
             self.message_user(
                 request,
-                f"{rejected} rejected event(s) skipped: they never passed verification.",
+                f"{rejected} rejected event{'s' if rejected != 1 else ''} skipped: "
+                "they never passed verification.",
                 messages.WARNING,
             )

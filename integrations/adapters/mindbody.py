@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
+from ..money import normalize_currency
 from .base import AdapterConfig, Field, PlatformAdapter, daterange_chunks, parse_iso_datetime
 from .errors import (
     AuthenticationError,
@@ -246,6 +247,8 @@ class MindbodyAdapter(PlatformAdapter):
             ok=True,
             account_name=site.get("Name") or f"Mindbody site {self.site_id}",
             timezone=zone if "/" in zone else "",
+            # Site.CurrencyIsoCode: "The currency ISO code for the site" (Public API v6 swagger).
+            currency=normalize_currency(site.get("CurrencyIsoCode")),
         )
 
     # -- paging ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..money import normalize_currency
 from .base import AdapterConfig, Field, PlatformAdapter, daterange_chunks, parse_iso_datetime
 from .errors import IntegrationError, NotFoundError, ValidationError
 from .http import quote_id
@@ -135,7 +136,12 @@ class PhorestAdapter(PlatformAdapter):
         for location in self.iter_locations():
             if location.platform_id == self.branch_id:
                 return ConnectionResult(
-                    ok=True, account_name=location.name, timezone=location.timezone
+                    ok=True,
+                    account_name=location.name,
+                    timezone=location.timezone,
+                    # The branch's currencyCode (GET /{businessId}/branch); see
+                    # docs/currency-and-dates.md.
+                    currency=normalize_currency(location.raw.get("currencyCode")),
                 )
         return ConnectionResult(ok=False, message="This business has no branch with that ID.")
 

@@ -193,6 +193,7 @@ class ConnectionResult:
     account_name: str = ""
     message: str = ""
     timezone: str = ""
+    currency: str = ""  # ISO 4217 code when the platform states the account's currency
 
 
 @dataclass(frozen=True)

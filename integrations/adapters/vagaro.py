@@ -265,6 +265,8 @@ class VagaroAdapter(PlatformAdapter):
             ok=True,
             account_name=location.name if location else "",
             timezone=location.timezone if location else "",
+            # No currency: UNCONFIRMED whether Vagaro's business record states one (none of the
+            # public sources we read shows such a field), so the owner picks it in settings.
             message="Connected to Vagaro.",
         )
 

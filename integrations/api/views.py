@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Salon, validate_timezone
+from ..models import Salon, validate_currency, validate_timezone
 from ..roles import Action
 from ..selectors import salon_list_for_user
 from .permissions import SalonMember
@@ -14,7 +14,7 @@ class SalonOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Salon
-        fields = ["slug", "name", "timezone", "role"]
+        fields = ["slug", "name", "timezone", "currency", "role"]
 
     def get_role(self, salon) -> str:
         return self.context["roles"].get(salon.pk, "")
@@ -36,6 +36,13 @@ class SalonDetailApi(APIView):
         name = serializers.CharField(max_length=200, required=False, allow_blank=False)
         timezone = serializers.CharField(
             max_length=64, required=False, validators=[validate_timezone]
+        )
+        currency = serializers.CharField(
+            max_length=3,
+            required=False,
+            allow_blank=True,
+            validators=[validate_currency],
+            help_text="ISO 4217 code (USD, EUR, GBP…); blank for none.",
         )
 
     def _out(self):

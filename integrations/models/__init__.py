@@ -18,7 +18,7 @@ from .mirror import (
     SyncRun,
 )
 from .ops import WorkerHeartbeat
-from .tenancy import Membership, Salon, validate_timezone
+from .tenancy import Membership, Salon, validate_currency, validate_timezone
 
 __all__ = [
     "INVITATION_LIFETIME",
@@ -37,6 +37,7 @@ __all__ = [
     "SyncRun",
     "WorkerHeartbeat",
     "derive_account_key",
+    "validate_currency",
     "validate_platform",
     "validate_timezone",
 ]

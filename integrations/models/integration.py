@@ -150,6 +150,7 @@ class ApiCall(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["integration", "created_at"])]
+        verbose_name = "API call"  # not Django's "api call"
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status or self.error_code}"

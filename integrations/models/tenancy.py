@@ -9,12 +9,18 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from ..money import normalize_currency
 from ..roles import Role, role_can
 
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not an IANA time zone, e.g. America/New_York.")
+
+
+def validate_currency(value: str) -> None:
+    if value and normalize_currency(value) != value:
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code, e.g. USD.")
 
 
 class Salon(models.Model):
@@ -25,6 +31,16 @@ class Salon(models.Model):
         default="America/New_York",
         validators=[validate_timezone],
         help_text="IANA time zone, e.g. America/New_York. Appointment times are shown in it.",
+    )
+    # Blank until the owner picks one or a platform that states its currency is connected
+    # (integrations.services.integration_connect); amounts then show as bare numbers.
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        default="",
+        validators=[validate_currency],
+        help_text="ISO 4217 code, e.g. USD. Filled from the platform when you connect one that "
+        "says; amounts are shown in it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(

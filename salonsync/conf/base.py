@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "integrations.context_processors.salons",
             ],
+            # money, day and moment: one way to show amounts and dates on every page and email.
+            "builtins": ["integrations.templatetags.formatting"],
         },
     },
 ]
@@ -115,6 +117,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The one date and date-time format of the owner's pages (read by the ``day`` and ``moment``
+# template filters and integrations.dates, in the salon's time zone): "Tue, Mar 4, 2026" and
+# "Tue, Mar 4, 2026, 2:30 PM". The weekday stays because owners book and rebook by it.
+DATE_FORMAT = "D, M j, Y"
+DATETIME_FORMAT = "D, M j, Y, g:i A"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

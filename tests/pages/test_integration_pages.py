@@ -169,7 +169,7 @@ def test_list_shows_a_card_per_integration_with_status_account_sync_and_error(cl
     assert 'class="badge badge-needs_reauth"' in html and "Needs re-authentication" in html
     assert ok.account_name in html and bad.account_name in html
     assert "biz-alpha" in html and "br-1" in html and "vg-alpha" in html  # account ids
-    assert "Mar 2, 2026 10:00" in html  # last sync, in the salon's zone (New York)
+    assert "Mon, Mar 2, 2026, 10:00 AM" in html  # last sync, in the salon's zone (New York)
     assert "Vagaro rejected the credentials (401)." in html
     assert url("integration_detail", salon, pk=ok.pk) in html
     assert 'data-testid="connect-another"' in html
@@ -757,4 +757,4 @@ def test_chart_geometry_scales_bars_to_the_busiest_hour(salon, integration):
     assert chart["peak"] == 4
     assert last["calls_h"] == chart["baseline"] - chart["top"]  # the tallest bar fills the plot
     assert before["calls_h"] == before["errors_h"] == pytest.approx(last["calls_h"] / 4, abs=0.1)
-    assert last["title"] == "14:00: 4 calls, 0 errors"
+    assert last["title"] == "Thu, Jan 15, 2026, 2:00 PM: 4 calls, 0 errors"  # salon clock

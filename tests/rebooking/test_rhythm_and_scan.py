@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.adapters.types import Slot
-from rebooking.rhythm import client_rhythm, describe, rank_slots
+from rebooking.rhythm import client_rhythm, describe, rank_slots, usual_time
 from rebooking.scan import due_clients
 from rebooking.services import rebooking_settings_get
 from tests.rebooking.helpers import NY, customer, every, integration_for, local, visit
@@ -171,3 +171,16 @@ def test_scan_one_row_per_client_most_overdue_category(integration):
         include_no_show=False,
     )
     assert [(d.customer_ref, d.category) for d in due] == [("both", "Colour")]
+
+
+@pytest.mark.parametrize(
+    ("weekday", "minutes", "words"),
+    [
+        (3, 9 * 60 + 30, "Thursday mornings"),  # not "Thursdays mornings"
+        (1, 17 * 60 + 30, "Tuesdays after 5 pm"),
+        (4, 14 * 60, "Fridays around 2 pm"),
+        (0, 12 * 60 + 15, "Mondays around noon"),
+    ],
+)
+def test_usual_time_reads_naturally(weekday, minutes, words):
+    assert usual_time(weekday, minutes) == words

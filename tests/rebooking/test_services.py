@@ -159,7 +159,7 @@ def test_freed_slot_is_offered_to_clients_due_for_it(integration, mia_cancelled,
     assert refill.options[0]["name"] == "Zoe Park"
     assert refill.slot_start == datetime(2026, 4, 7, 17, 30, tzinfo=NY)
     assert refill.reason.startswith(
-        "Cut & Style with Sam Lee on Tue Apr 7, 5:30 PM is free again; 1 client"
+        "Cut & Style with Sam Lee on Tue, Apr 7, 2026, 5:30 PM is free again; 1 client"
     )
 
 
@@ -198,7 +198,7 @@ def test_accept_books_and_records_the_platform_id(
     )[0]
     outcome = suggestion_accept(suggestion=suggestion, option_index=0, user=owner)
     assert outcome.ok and outcome.appointment_ref == "booked-9"
-    assert outcome.message == "Booked on Phorest for Tue Apr 14, 5:30 PM."
+    assert outcome.message == "Booked on Phorest for Tue, Apr 14, 2026, 5:30 PM."
     request = fake_booking.calls[0]
     assert (request.customer_id, request.provider_id, request.service_id) == (
         "mia",

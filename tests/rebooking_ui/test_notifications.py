@@ -69,10 +69,10 @@ def test_one_digest_lists_every_new_suggestion(salon, owner_with_email, three):
     link = f"{PUBLIC}/salons/alpha/rebooking/"
     for body in (email.body, html):
         assert "Ann Client" in body and "Bea Brown" in body
-        assert "Freed slot Tue Jun 4, 10:30 AM" in body and "Rita Refill" in body
+        assert "Freed slot Tue, Jun 4, 2030, 10:30 AM" in body and "Rita Refill" in body
         assert "Bea is 3 weeks overdue." in body
         assert "Cut &amp; Finish" in body if body is html else "Cut & Finish" in body
-        assert "Best option: " in body and "Tue Jun 4, 10:30 AM" in body
+        assert "Best option: " in body and "Tue, Jun 4, 2030, 10:30 AM" in body
         assert link in body
     assert notification.status == Notification.Status.SENT
     assert notification.attempts == 1 and notification.sent_at is not None
@@ -186,7 +186,7 @@ def test_client_email_goes_out_when_allowed(allowed, integration):
     (email,) = mail.outbox
     assert email.to == ["ann@example.com"]
     assert email.subject == "Alpha Hair: time for your next cut & finish?"
-    assert "Hi Ann" in email.body and "Tue Jun 4, 10:30 AM" in email.body
+    assert "Hi Ann" in email.body and "Tue, Jun 4, 2030, 10:30 AM" in email.body
     assert "/salons/" not in email.body  # no staff link in a client's email
     assert email.alternatives[0][1] == "text/html"
     # The same client is not emailed twice about the same suggestion.

@@ -75,7 +75,7 @@ def test_accept_books_and_returns_the_suggestion(as_role, salon, integration, bo
     assert response.status_code == 200, response.json()
     data = response.json()
     assert data["appointment_ref"] == "appt-1"
-    assert data["message"] == "Booked on Phorest for Thu Jun 6, 10:30 AM."
+    assert data["message"] == "Booked on Phorest for Thu, Jun 6, 2030, 10:30 AM."
     assert data["suggestion"]["status"] == "accepted"
     assert booking.booked[0].start == SLOT_0 + timedelta(days=2)
 

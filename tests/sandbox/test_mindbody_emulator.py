@@ -177,6 +177,7 @@ def test_connection_issues_a_token_and_reads_the_site(site):
     assert result.ok
     assert result.account_name == "Demo Salon Brooklyn"
     assert result.timezone == "America/New_York"
+    assert result.currency == "USD"  # Site.CurrencyIsoCode
     assert paths(transport) == ["/usertoken/issue", "/site/sites"]
     token = Token.objects.get(account=site)
     assert transport.requests[1].headers["Authorization"] == f"Bearer {token.token}"

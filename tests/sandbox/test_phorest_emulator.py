@@ -180,6 +180,7 @@ def test_connection_reads_branch_name_and_zone(salon):
         "Demo Salon Midtown",
         "America/New_York",
     )
+    assert result.currency == "USD"  # the branch's currencyCode
     sent = transport.requests[0]
     assert sent.url.startswith(f"{BASE}/biz-demo-01/branch?")
     expected = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()

@@ -91,6 +91,9 @@ class Command(BaseCommand):
         salon, created = Salon.objects.get_or_create(
             slug=DEMO_SLUG, defaults={"name": "Demo Salon", "timezone": DEMO_TZ}
         )
+        if not salon.currency:  # the sandbox's Mindbody site and Phorest branch say USD
+            salon.currency = "USD"
+            salon.save(update_fields=["currency"])
         owner, _ = get_user_model().objects.get_or_create(
             username=DEMO_OWNER, defaults={"email": "owner@demo-salon.example"}
         )
