@@ -34,7 +34,8 @@ class PlatformGuide:
     note: str = ""
 
 
-# From /work/shared/platforms/*.md (Vagaro §1, Mindbody §1.2-1.4, Phorest §1-2).
+# From docs/platforms/vagaro.md §1, docs/platforms/mindbody.md §1.2, §1.3, §1.4, §7.15
+# and docs/platforms/phorest.md §1.
 GUIDES: dict[str, PlatformGuide] = {
     "vagaro": PlatformGuide(
         summary="Client ID and secret from Vagaro's Developer settings, plus your business ID.",

@@ -1,4 +1,4 @@
-"""REST API for rebooking (CONTRACT.md "REST API"): suggestions (list, accept, dismiss) and the
+"""REST API for rebooking (docs/contract.md §6): suggestions (list, accept, dismiss) and the
 salon's RebookingSettings (GET, PUT). Thin: RebookingService decides and books.
 
 Accept answers 200 when booked; 409 ``conflict`` for a suggestion that is no longer open, 409

@@ -1,4 +1,4 @@
-"""SalonSync settings, configured entirely by the environment (see README and CONTRACT.md).
+"""SalonSync settings, configured entirely by the environment (see README and docs/contract.md §3).
 
 DJANGO_DEBUG=true gives the local development profile; otherwise the production profile applies,
 which refuses to start without DJANGO_SECRET_KEY and FERNET_KEYS.

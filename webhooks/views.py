@@ -1,4 +1,4 @@
-"""WebhookRouter: the platforms' endpoints. Answers exactly as CONTRACT.md's webhook table.
+"""WebhookRouter: the platforms' endpoints. Answers exactly as docs/contract.md §5.
 
 Order: size (413) -> integration from the URL (404) -> verify (401, recorded) -> JSON (400,
 recorded) -> integration from the payload (404) -> event id (400) -> store under the unique key

@@ -1,6 +1,6 @@
 """Mindbody Public API v6 adapter (staff user token) and webhook event normalization.
 
-Reference: /work/shared/platforms/mindbody.md and Mindbody's v6 Swagger spec. Every call carries
+Reference: docs/platforms/mindbody.md and Mindbody's v6 Swagger spec. Every call carries
 the app's developer ``Api-Key`` and the business's ``SiteId``; staff-only reads and all writes add
 a staff user token. Appointment and availability times are site-local wall-clock times without an
 offset: they are read in the salon's zone, and an explicit ``Z``/offset wins when present.
@@ -70,7 +70,7 @@ AVAILABILITY_WINDOW_DAYS = (
 SESSION_TYPES_PER_CALL = 10  # ...and on many session types
 CUSTOMER_HISTORY_DAYS = 365  # staffappointments defaults to today only: widen when no dates given
 
-# Error.Code values (doc §4); codes not listed fall back to the HTTP status.
+# Error.Code values (docs/platforms/mindbody.md §4); codes not listed fall back to the HTTP status.
 # fmt: off
 AUTH_CODES = (
     "DeniedAccess", "InvalidLoginCredentials", "InvalidStaffCredentials", "InvalidUserCredentials",

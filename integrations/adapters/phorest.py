@@ -1,12 +1,13 @@
-"""Phorest third-party API adapter (reference: /work/shared/platforms/phorest.md).
+"""Phorest third-party API adapter (reference: docs/platforms/phorest.md).
 
 HTTP Basic with a ``global/<email>`` username, no token. Every path is scoped by business and most
 by branch; a SalonSync location is a Phorest branch. Phorest sends no webhooks: changes are found by
 polling ``iter_changed_appointments``.
 
-Times (doc §5): availability and bookings speak UTC instants (``...Z``); appointment reads carry
-``appointmentDate`` plus wall-clock ``startTime``/``endTime`` in the branch's zone, so those are
-read in ``branch.timeZone`` (looked up once per adapter) or the salon's zone.
+Times (docs/platforms/phorest.md §5): availability and bookings speak UTC instants (``...Z``);
+appointment reads carry ``appointmentDate`` plus wall-clock ``startTime``/``endTime`` in the
+branch's zone, so those are read in ``branch.timeZone`` (looked up once per adapter) or the
+salon's zone.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ ACTIVATION_STATES: dict[str, AppointmentStatus | None] = {
     "CANCELLED": AppointmentStatus.CANCELLED,
 }
 BOOKING_STATUSES = {"ACTIVE": AppointmentStatus.BOOKED, "RESERVED": AppointmentStatus.REQUESTED}
-# Error codes from the booking error list (doc §2.6); all mean "this slot cannot be booked".
+# Error codes from the booking error list (docs/platforms/phorest.md §2.6); all mean "this slot
+# cannot be booked".
 REFUSAL_CODES = frozenset(
     {
         "SLOT_UNAVAILABLE",
@@ -209,8 +211,8 @@ class PhorestAdapter(PlatformAdapter):
         return self.normalize(data, "provider")
 
     def get_appointment(self, appointment_id: str) -> Appointment:
-        # Some tenants 404 here for existing appointments (doc §7.7); without a date there is no
-        # cheap list fallback, so the NotFoundError is passed on.
+        # Some tenants 404 here for existing appointments (docs/platforms/phorest.md §7.7); without
+        # a date there is no cheap list fallback, so the NotFoundError is passed on.
         data = self.http.request(
             "get_appointment", "GET", self._path("appointment", obj=appointment_id)
         )
@@ -229,7 +231,7 @@ class PhorestAdapter(PlatformAdapter):
         )
         end = filters.end_date or today + timedelta(days=int(self.options.get("future_days", 180)))
         # ``client_id`` (snake_case): ``clientId`` is silently ignored and returns every client's
-        # appointments, so the answer is re-filtered here as well (doc §7.1).
+        # appointments, so the answer is re-filtered here as well (docs/platforms/phorest.md §7.1).
         found = []
         for raw in self._appointment_rows(start, end, branch, {"client_id": customer_id}):
             if str(raw.get("clientId")) != str(customer_id):
@@ -247,9 +249,10 @@ class PhorestAdapter(PlatformAdapter):
 
         Phorest filters by update time only inside a from_date/to_date window, so the windows run
         from ``changed_past_days`` before the earlier of ``since`` and today to
-        ``changed_future_days`` ahead. The filter's name is disputed (doc §2.4): both spellings
-        are sent by default (Phorest ignores unknown parameters), and rows are re-checked on
-        ``updatedAt`` here, so either reading stays correct.
+        ``changed_future_days`` ahead. The filter's name is disputed
+        (docs/platforms/phorest.md §2.4): both spellings are sent by default (Phorest ignores
+        unknown parameters), and rows are re-checked on ``updatedAt`` here, so either reading
+        stays correct.
         """
         if since.tzinfo is None:
             since = since.replace(tzinfo=self.tz)
@@ -295,7 +298,7 @@ class PhorestAdapter(PlatformAdapter):
 
     def iter_providers(self) -> Iterator[Provider]:
         for raw in self._paged("list_providers", self._path("staff_list"), "staffs", {}):
-            # One tenant listed staff of other branches here (doc §7.8).
+            # One tenant listed staff of other branches here (docs/platforms/phorest.md §7.8).
             if raw.get("branchId") and str(raw["branchId"]) != self.branch_id:
                 continue
             yield self.normalize(raw, "provider")
@@ -472,7 +475,8 @@ class PhorestAdapter(PlatformAdapter):
         return Provider(
             platform_id=str(self.require(data, "staffId")),
             name=name,
-            # Hidden-from-online-booking staff are not offered to clients (doc §7.8).
+            # Hidden-from-online-booking staff are not offered to clients
+            # (docs/platforms/phorest.md §7.8).
             active=not (data.get("archived") or data.get("hideFromOnlineBookings")),
             raw=dict(data),
         )

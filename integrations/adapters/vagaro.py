@@ -4,7 +4,8 @@ Vagaro documents its webhooks publicly and its REST API only to approved develop
 shapes here follow the webhook vocabulary (appointmentId, customerId, serviceProviderId,
 businessId, startTime, endTime, bookingStatus) and every unconfirmed reading is one constant or one
 ``config.options`` key: PATHS for paths, the paging/auth/scope settings below. Reference:
-/work/shared/platforms/vagaro.md.
+docs/platforms/vagaro.md. Where this adapter still differs from the REST evidence of
+docs/platforms/vagaro.md §2 is listed in docs/platforms/vagaro.md §5 (issue 18).
 
 Paging (one scheme for every list): query ``pageNumber`` (1-based) and ``pageSize``; a page shorter
 than ``pageSize`` is the last; ``totalPages`` is honoured when the answer carries it.

@@ -1,4 +1,4 @@
-"""REST API for a salon's integrations (CONTRACT.md "REST API"). Thin: services do the work."""
+"""REST API for a salon's integrations (docs/contract.md §6). Thin: services do the work."""
 
 from __future__ import annotations
 

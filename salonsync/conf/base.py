@@ -202,7 +202,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# SalonSync's own settings (CONTRACT.md "Settings").
+# SalonSync's own settings (docs/contract.md §3).
 SALONSYNC_PUBLIC_URL = env.str("SALONSYNC_PUBLIC_URL", default="http://127.0.0.1:8000")
 MINDBODY_API_KEY = env.str("MINDBODY_API_KEY", default="")
 MINDBODY_WEBHOOK_SIGNATURE_KEY = env.str("MINDBODY_WEBHOOK_SIGNATURE_KEY", default="")
@@ -218,7 +218,8 @@ PHOREST_API_URL = env.str(
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Optional extra check: accept Vagaro webhooks only from these addresses/networks (empty: off).
 # Vagaro publishes 20.220.12.83, 13.67.143.68, 13.70.105.4, 20.62.123.184, 51.140.65.108,
-# 51.143.95.2 (platforms/vagaro.md); behind a proxy, REMOTE_ADDR must be the client's address.
+# 51.143.95.2 (docs/platforms/vagaro.md §3.2); behind a proxy, REMOTE_ADDR must be the client's
+# address.
 VAGARO_WEBHOOK_ALLOWED_IPS = env.list("VAGARO_WEBHOOK_ALLOWED_IPS", default=[])
 # Webhook processing: attempts before an event is dead, and the sweeper's grace period.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)

@@ -1,20 +1,22 @@
 """Mindbody Public API v6 emulator, mounted at /sandbox/mindbody/ (the adapter's base URL).
 
-Follows /work/shared/platforms/mindbody.md and Mindbody's v6 Swagger definitions, and, where the
-document is UNCONFIRMED, the readings integrations/adapters/mindbody.py made:
+Follows docs/platforms/mindbody.md and Mindbody's v6 Swagger definitions, and, where that page
+marks a point UNCONFIRMED, the readings integrations/adapters/mindbody.py made:
 
 - Every call needs an ``Api-Key`` header (any non-empty key is accepted) and, except site/sites,
   a ``SiteId`` naming a Mindbody sandbox Account. A staff user token (``Authorization: Bearer <t>``
   or the bare token) comes from usertoken/issue with the account's username and password; it lives
   24 hours and each renewal adds 24 hours to its expiry, at most 7 times. Clients, staff
   appointments and both writes need it; a token that is sent must be valid wherever it is sent.
-- Errors are ``{"Error": {"Message", "Code"}}`` with Mindbody's codes (doc §4).
+- Errors are ``{"Error": {"Message", "Code"}}`` with Mindbody's codes
+  (docs/platforms/mindbody.md §4).
 - Query keys bind case-insensitively with an optional ``request.`` prefix; lists repeat the key;
   ``request.limit`` (default 100, at most 200) and ``request.offset`` (records) page every list,
   answered with ``PaginationResponse``.
 - Appointment and availability times are site-local wall-clock times without an offset;
   LastModifiedDateTime, token expiries and webhook origination times are UTC with a ``Z``.
-- Webhooks are the Webhooks API envelope signed with X-Mindbody-Signature (doc §6.4-6.9).
+- Webhooks are the Webhooks API envelope signed with X-Mindbody-Signature
+  (docs/platforms/mindbody.md §6.4, §6.9).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ from ..models import (
 )
 
 PLATFORM = Platform.MINDBODY
-TOKEN_LIFETIME = timedelta(hours=24)  # the real default is UNCONFIRMED (doc §1.3)
+# The real default is UNCONFIRMED (docs/platforms/mindbody.md §1.3).
+TOKEN_LIFETIME = timedelta(hours=24)
 RENEWAL = timedelta(hours=24)  # "adds 24 hours to the current expiration, up to 7 renewals"
 MAX_RENEWALS = 7
 DEFAULT_LIMIT = 100  # "defaults to 100"
@@ -88,7 +91,7 @@ CALENDAR_ERRORS: dict[str, tuple[int, str, str]] = {
     "not_cancellable": (400, "ValidationFailed", "The appointment is not active."),
 }
 
-# Error codes the fault injector's statuses are answered with (doc §4 codes).
+# Error codes the fault injector's statuses are answered with (docs/platforms/mindbody.md §4 codes).
 STATUS_CODES: dict[int, str] = {
     400: "InvalidParameter",
     401: "DeniedAccess",
@@ -237,7 +240,8 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _page(params: dict[str, list[str]], items: Any, key: str, render: Callable) -> dict:
-    """One page of ``items`` (a list or queryset) with PaginationResponse (doc §3)."""
+    """One page of ``items`` (a list or queryset) with PaginationResponse
+    (docs/platforms/mindbody.md §3)."""
     limit = _int(params, "limit", DEFAULT_LIMIT)
     limit = DEFAULT_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     offset = max(0, _int(params, "offset", 0))
@@ -382,7 +386,8 @@ def _display_name(provider: Provider) -> str:
 
 
 def render_staff(provider: Provider, *, full: bool = True) -> dict[str, Any]:
-    """A Staff; without a user token Mindbody returns only the public fields (doc §1.3)."""
+    """A Staff; without a user token Mindbody returns only the public fields
+    (docs/platforms/mindbody.md §1.3)."""
     public = {
         "Id": _num(provider.ext_id),
         "FirstName": provider.first_name,
@@ -477,7 +482,8 @@ def render_client(client: Client, first_visit: datetime | None = None) -> dict[s
         "FirstAppointmentDate": _local(first_visit, tz),
         "FirstClassDate": None,
         "FirstName": client.first_name,
-        # Id is the business-editable RSSID; UniqueId the immutable number (doc pitfall 2).
+        # Id is the business-editable RSSID; UniqueId the immutable number
+        # (docs/platforms/mindbody.md §7.2).
         "Id": client.ext_id,
         "IsCompany": False,
         "IsProspect": False,
@@ -797,7 +803,7 @@ def render_availability(
         "Programs": [render_program()],
         "StartDateTime": _local(first.start, tz),
         # The window is free from its first start to the end of its last possible booking;
-        # BookableEndDateTime is the latest start (doc §2.1).
+        # BookableEndDateTime is the latest start (docs/platforms/mindbody.md §2.1).
         "EndDateTime": _local(last.end, tz),
         "BookableEndDateTime": _local(last.start, tz),
         "Location": render_location(account),
@@ -869,7 +875,8 @@ def add_appointment(request: HttpRequest, account: Account, user: Token | None) 
     body = _json_body(request)
     is_request = body.get("IsRequest") is True
     if user is None and not is_request:
-        # Only the IsRequest flow may book without a staff user token (doc §2.2).
+        # Only the IsRequest flow may book without a staff user token
+        # (docs/platforms/mindbody.md §2.2).
         raise ApiError(401, "DeniedAccess", "This call requires a staff user token.")
     _required(body, "ClientId", "LocationId", "SessionTypeId", "StaffId", "StartDateTime")
     if str(body["LocationId"]) != str(LOCATION_ID):
@@ -977,8 +984,9 @@ def sign(body: str, key: str) -> str:
 
 
 def _appointment_event_data(appointment: Appointment) -> dict[str, Any]:
-    """appointmentBooking.created/updated eventData (doc §6.7). Its ``status`` has its own
-    observed vocabulary (Scheduled/Cancelled), refined by isConfirmed and hasArrived."""
+    """appointmentBooking.created/updated eventData (docs/platforms/mindbody.md §6.7). Its
+    ``status`` has its own observed vocabulary (Scheduled/Cancelled), refined by isConfirmed and
+    hasArrived."""
     tz = _tz(appointment.account)
     client, provider, service = appointment.client, appointment.provider, appointment.service
     status = appointment.status
@@ -1015,7 +1023,7 @@ def _appointment_event_data(appointment: Appointment) -> dict[str, Any]:
 
 
 def _client_event_data(client: Client) -> dict[str, Any]:
-    """client.created/updated/deactivated eventData (doc §6.7)."""
+    """client.created/updated/deactivated eventData (docs/platforms/mindbody.md §6.7)."""
     unique = _num(client.ext_id)
     first_visit = client.appointments.filter(deleted=False).aggregate(first=Min("start"))["first"]
     visits = client.appointments.filter(deleted=False, status=Status.COMPLETED).count()
@@ -1066,7 +1074,7 @@ def _client_event_data(client: Client) -> dict[str, Any]:
 
 def _event(account: Account, kind: str, obj: Any) -> tuple[str, dict[str, Any]] | None:
     if kind == events.APPOINTMENT_CANCELLED:
-        # "siteId and appointmentId, NOTHING else" (doc §6.7).
+        # "siteId and appointmentId, NOTHING else" (docs/platforms/mindbody.md §6.7).
         data = {"siteId": _num(account.account_id), "appointmentId": _num(obj.ext_id)}
         return "appointmentBooking.cancelled", data
     if kind == events.APPOINTMENT_CREATED:

@@ -1,12 +1,12 @@
-"""Phorest third-party API emulator (reference: /work/shared/platforms/phorest.md).
+"""Phorest third-party API emulator (reference: docs/platforms/phorest.md).
 
 Mounted at /sandbox/phorest/third-party-api-server/api/business/. HTTP Basic with the ``global/``
 username, paths scoped by business and branch (one sandbox Account is one business with one
-branch), Spring-style ``_embedded`` + zero-based ``page`` lists, and the doc's time conventions:
-availability and bookings speak UTC instants, appointment reads carry ``appointmentDate`` plus a
-wall-clock ``startTime``/``endTime`` in the branch's zone. Phorest sends no webhooks (doc §6).
-Where the doc leaves a point UNCONFIRMED, this follows the reading of
-integrations/adapters/phorest.py.
+branch), Spring-style ``_embedded`` + zero-based ``page`` lists, and the time conventions of
+docs/platforms/phorest.md §5: availability and bookings speak UTC instants, appointment reads carry
+``appointmentDate`` plus a wall-clock ``startTime``/``endTime`` in the branch's zone. Phorest
+sends no webhooks (docs/platforms/phorest.md §6). Where that page leaves a point UNCONFIRMED,
+this follows the reading of integrations/adapters/phorest.py.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ APPOINTMENT_STATES: dict[str, tuple[str, str, bool]] = {
     Status.LATE_CANCELLED: ("CANCELED", "BOOKED", False),
 }
 BOOKING_STATUSES = {"ACTIVE": Status.BOOKED, "RESERVED": Status.REQUESTED}
-# CalendarError code -> booking error ``detail`` (doc §2.6); errorCode is SLOT_UNAVAILABLE for all,
-# as in the documented live refusal.
+# CalendarError code -> booking error ``detail`` (docs/platforms/phorest.md §2.6); errorCode is
+# SLOT_UNAVAILABLE for all, as in the documented live refusal.
 REFUSALS = {
     "staff_not_working": "STAFF_NOT_WORKING",
     "slot_taken": "STAFF_DOUBLE_BOOKED",
@@ -80,7 +80,8 @@ def _error_body(status: int, detail: str, code: str = "") -> dict:
 def error_response(
     status: int, message: str, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    """Phorest's error body (doc §4): statusCode, id (an error id), detail, sometimes errorCode."""
+    """Phorest's error body (docs/platforms/phorest.md §4): statusCode, id (an error id), detail,
+    sometimes errorCode."""
     response = JsonResponse(_error_body(status, message), status=status)
     for name, value in (headers or {}).items():
         response[name] = value
@@ -101,7 +102,8 @@ def _credentials(request) -> tuple[str, str] | None:
     if scheme.lower() != "basic" or not encoded:
         return None
     try:
-        # UTF-8, not latin-1: Phorest passwords may hold any character (doc §1.3).
+        # UTF-8, not latin-1: Phorest passwords may hold any character
+        # (docs/platforms/phorest.md §1.3).
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
@@ -189,7 +191,8 @@ _OFFSET = re.compile(r"([+-]\d{2}:?\d{2}|[Zz])$")
 
 
 def _instant(value, name: str) -> datetime:
-    """An ISO-8601 instant; a value without Z or an offset is UTC (bookings are UTC, doc §5)."""
+    """An ISO-8601 instant; a value without Z or an offset is UTC (bookings are UTC,
+    docs/platforms/phorest.md §5)."""
     if not isinstance(value, str) or not value.strip():
         raise _Refusal(400, f"{name} must not be null")
     text = value.strip()
@@ -209,14 +212,15 @@ def _instants(request, *names: str) -> list[datetime]:
 
 
 def _z(value: datetime) -> str:
-    """UTC with milliseconds and Z, e.g. 2021-10-04T09:39:46.000Z (doc §3)."""
+    """UTC with milliseconds and Z, e.g. 2021-10-04T09:39:46.000Z (docs/platforms/phorest.md §3)."""
     # isoformat (milliseconds truncated, as microsecond // 1000) is cheaper than strftime.
     return value.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def _paged(request, rows, key: str, render, columns: tuple[str, ...] = ()) -> JsonResponse:
-    """Spring HATEOAS page: ``_embedded.{key}`` and a zero-based ``page`` (doc §3). With
-    ``columns`` (a QuerySet), the page's rows are read as tuples of those columns."""
+    """Spring HATEOAS page: ``_embedded.{key}`` and a zero-based ``page``
+    (docs/platforms/phorest.md §3). With ``columns`` (a QuerySet), the page's rows are read as
+    tuples of those columns."""
     try:
         size = int(request.GET.get("size", DEFAULT_PAGE_SIZE))
         number = int(request.GET.get("page", 0))
@@ -261,7 +265,7 @@ def _opaque_id(*parts: str) -> str:
 
 
 def _digits(phone: str) -> str:
-    # Phorest stores digits with the country code and no '+' (doc §7.3).
+    # Phorest stores digits with the country code and no '+' (docs/platforms/phorest.md §7.3).
     return re.sub(r"\D", "", phone or "")
 
 
@@ -335,7 +339,7 @@ def _service(service: Service, *, online_category: bool) -> dict:
         "addonServiceIds": [],
         "isAddonOnly": False,
     }
-    if online_category:  # only on request (fetch_online_category, doc §2.2)
+    if online_category:  # only on request (fetch_online_category, docs/platforms/phorest.md §2.2)
         data["internetServiceCategories"] = _online_categories(service)
     return data
 
@@ -458,7 +462,8 @@ def _render_appointment(
     online_category: bool = False,
     notes: bool = False,
 ) -> dict:
-    # Reads are wall-clock in the branch's zone (doc §5); an end past midnight keeps the date.
+    # Reads are wall-clock in the branch's zone (docs/platforms/phorest.md §5); an end past midnight
+    # keeps the date.
     start, end = appt.start.astimezone(zone), appt.end.astimezone(zone)
     activation, state, confirmed = APPOINTMENT_STATES.get(appt.status, ("ACTIVE", "BOOKED", False))
     data = {
@@ -482,7 +487,8 @@ def _render_appointment(
         "confirmed": confirmed,
         "state": state,
         "activationState": activation,
-        # Existing appointments often expose no usable bookingId (doc §7.6); none is stored.
+        # Existing appointments often expose no usable bookingId (docs/platforms/phorest.md §7.6);
+        # none is stored.
         "bookingId": None,
         "source": None,
         "serviceRewardId": None,
@@ -565,7 +571,8 @@ def client_list(request, account):
         rows = rows.filter(updated_at__gte=after)
     for before in _instants(request, "updatedBefore"):
         rows = rows.filter(updated_at__lte=before)
-    if request.GET.get("phone"):  # ``phone`` filters; ``mobile`` is ignored (doc §7.3)
+    # ``phone`` filters; ``mobile`` is ignored (docs/platforms/phorest.md §7.3).
+    if request.GET.get("phone"):
         wanted = _digits(request.GET["phone"])
         rows = [
             c
@@ -612,7 +619,8 @@ def appointment_list(request, account):
         start__gte=datetime.combine(first, time(), zone),
         start__lt=datetime.combine(last + timedelta(days=1), time(), zone),
     )
-    # snake_case filters; camelCase ``clientId`` is silently ignored, as Phorest does (doc §7.1).
+    # snake_case filters; camelCase ``clientId`` is silently ignored, as Phorest does
+    # (docs/platforms/phorest.md §7.1).
     if request.GET.get("client_id"):
         rows = rows.filter(client__ext_id=request.GET["client_id"])
     if request.GET.get("staff_id"):
@@ -621,7 +629,8 @@ def appointment_list(request, account):
         rows = rows.exclude(status__in=(Status.CANCELLED, Status.LATE_CANCELLED))
     if not _flag(request, "fetch_deleted"):
         rows = rows.filter(deleted=False)
-    # The update-time filter's name is disputed (doc §2.4): both spellings work, both inclusive.
+    # The update-time filter's name is disputed (docs/platforms/phorest.md §2.4): both spellings
+    # work, both inclusive.
     since = _instants(request, "updated_after", "updated_from")
     until = _instants(request, "updated_before", "updated_to")
     for value in since:
@@ -665,7 +674,8 @@ def appointment_detail(request, account, appointment_id):
 
 @_endpoint("POST")
 def appointment_cancel(request, account):
-    """``POST .../appointment/cancel?appointment_id=`` (repeatable), no body (doc §2.4)."""
+    """``POST .../appointment/cancel?appointment_id=`` (repeatable), no body
+    (docs/platforms/phorest.md §2.4)."""
     ids = request.GET.getlist("appointment_id")
     if not ids or not all(ids):
         raise _Refusal(400, "Required request parameter 'appointment_id' is not present")
@@ -695,7 +705,8 @@ def _lookup(model_rows, ext_id, what: str):
 
 @_endpoint("POST")
 def availability(request, account):
-    """One entry per start time; the staff sit one level down, maybe an alternative (§2.5)."""
+    """One entry per start time; the staff sit one level down, maybe an alternative
+    (docs/platforms/phorest.md §2.5)."""
     body = _json_body(request)
     window_start = _instant(body.get("startTime"), "startTime")
     window_end = _instant(body.get("endTime"), "endTime")
@@ -777,7 +788,8 @@ def _slot_schedule(slot, asked, alternative: bool) -> dict:
 
 @_endpoint("POST")
 def booking(request, account):
-    """``POST .../booking``: one appointment per service schedule, all or nothing (§2.6)."""
+    """``POST .../booking``: one appointment per service schedule, all or nothing
+    (docs/platforms/phorest.md §2.6)."""
     body = _json_body(request)
     status = body.get("bookingStatus") or "ACTIVE"
     if status not in BOOKING_STATUSES:

@@ -3,7 +3,8 @@
 Vagaro documents its webhooks publicly and its REST API only to approved developers, so the REST
 side follows the readings integrations/adapters/vagaro.py made (PATHS, token body, headers,
 envelope, pageNumber/pageSize paging, query names) with the webhook field vocabulary of
-/work/shared/platforms/vagaro.md:
+docs/platforms/vagaro.md §3. Those readings contradict the REST evidence of its §2; its §5 lists
+the differences (issue 18):
 
 - ``POST api/v2/merchants/generate-access-token`` {clientId, clientSecretKey, scope} issues a token
   living one hour; every other call sends it as ``accessToken: <t>`` or ``Authorization: Bearer``.

@@ -34,7 +34,7 @@ from sandbox.data import seed_account
 
 EXAMPLES = int(os.environ.get("SALONSYNC_FUZZ_API_EXAMPLES", "12"))
 
-# 502 and 503 are the contract's answers to a platform's own failure (CONTRACT.md "REST API"):
+# 502 and 503 are the contract's answers to a platform's own failure (docs/contract.md §6):
 # expected, and held to the error shape below; any other 5xx is a bug.
 CONFIG = """
 [checks.not_a_server_error]
@@ -204,7 +204,7 @@ def _real_inputs(case, world: dict, data) -> None:
 
 
 def _assert_error_shape(response) -> None:
-    """CONTRACT.md: API errors are always {"error": {"code": "...", "message": "..."}}.
+    """docs/contract.md §6: API errors are always {"error": {"code": "...", "message": "..."}}.
 
     Only JSON answers are held to it: a path that matches no URL pattern at all (a slug with
     characters a slug cannot have) gets Django's own HTML 404 before any API code runs."""

@@ -263,7 +263,7 @@ def test_api_key_and_staff_token_are_enforced(site):
         HTTP_AUTHORIZATION="Bearer nope",
     )
     assert answer.status_code == 401
-    # Without a token, staff/staff answers only the public fields (doc §1.3).
+    # Without a token, staff/staff answers only the public fields (docs/platforms/mindbody.md §1.3).
     answer = http.get(f"{BASE}/staff/staff", HTTP_SITEID="-99", HTTP_API_KEY="k")
     assert answer.status_code == 200
     member = answer.json()["StaffMembers"][0]

@@ -375,7 +375,7 @@ def test_changed_appointments_since(salon):
     assert all(
         q["updated_after"] == q["updated_from"] == ["2026-03-09T00:00:00.000Z"] for q in sent
     )
-    # One spelling alone filters too (the name is disputed in the doc).
+    # One spelling alone filters too (the name is disputed: docs/platforms/phorest.md §2.4).
     only_from, _ = make_adapter(
         salon["account"], changed_future_days=30, updated_filter="updated_from"
     )

@@ -53,7 +53,7 @@ def test_mindbody_verified_is_stored_then_202(client, mindbody_integration):
     assert event.occurred_at is not None
 
 
-DOC_KEY = "dGhpcy1pcy1ub3QtYS1yZWFsLWtleS0wMTIzNDU2Nzg5"  # platforms/mindbody.md §6.9
+DOC_KEY = "dGhpcy1pcy1ub3QtYS1yZWFsLWtleS0wMTIzNDU2Nzg5"  # docs/platforms/mindbody.md §6.9
 DOC_SIGNATURE = "sha256=/VGCsec6DaB3S5tyFg40y/8bNrEEfJVTpHuMwIniZlA="
 
 

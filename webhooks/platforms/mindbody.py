@@ -1,6 +1,6 @@
 """Mindbody: one app-level endpoint; X-Mindbody-Signature = "sha256=" + base64(HMAC-SHA256 of the
 raw body keyed with the subscription's messageSignatureKey, taken literally); events routed to the
-integration by eventData.siteId (platforms/mindbody.md §6)."""
+integration by eventData.siteId (docs/platforms/mindbody.md §6)."""
 
 from __future__ import annotations
 

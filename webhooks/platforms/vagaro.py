@@ -1,6 +1,7 @@
 """Vagaro: a per-integration URL (its UUID); X-Vagaro-Signature carries the webhook's verification
 token (a static shared token, not an HMAC), compared in constant time with the tokens stored
-encrypted on the integration; optionally Vagaro's published source IPs (platforms/vagaro.md §3)."""
+encrypted on the integration; optionally Vagaro's published source IPs
+(docs/platforms/vagaro.md §3.2)."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ DEMO_OWNER = "owner"
 DEMO_PASSWORD = "salonsync-demo"  # noqa: S105 - the documented demo login
 DEMO_TZ = "America/New_York"
 
-# The sandbox businesses (CONTRACT.md: Mindbody site -99, a Vagaro business, a Phorest business
-# and branch). Their credentials are the sandbox's own fake demo values.
+# The sandbox businesses (docs/contract.md §2: Mindbody site -99, a Vagaro business, a Phorest
+# business and branch). Their credentials are the sandbox's own fake demo values.
 SANDBOX_ACCOUNTS = [
     {
         "platform": "mindbody",

@@ -979,7 +979,8 @@ def test_cancelled_fixture_is_the_documented_bytes():
     from tests.integrations.adapters.harness import FIXTURES
 
     raw = (FIXTURES / "mindbody" / "event_appointment_booking_cancelled.json").read_bytes()
-    assert len(raw) == 207  # doc §6.9: the signature example is computed over these bytes
+    # docs/platforms/mindbody.md §6.9: the signature example is computed over these bytes.
+    assert len(raw) == 207
 
 
 def test_base_url_is_configurable():

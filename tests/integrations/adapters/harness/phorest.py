@@ -18,7 +18,7 @@ BRANCH = "Br4nChXyZ0aBcDeFgHiJkL"
 
 
 def listing(key: str, rows: list[dict], number: int = 0, total_pages: int = 1) -> dict:
-    """Phorest's paged wrapper (doc §3, §8.5)."""
+    """Phorest's paged wrapper (docs/platforms/phorest.md §3, §8.5)."""
     return {
         "_embedded": {key: rows},
         "links": [],
@@ -104,5 +104,5 @@ class Harness(BaseHarness):
         )
 
     def unauthorized_body(self) -> Any:
-        # Phorest documents no 401 body (a 401 means bad credentials, doc §4).
+        # Phorest documents no 401 body (a 401 means bad credentials, docs/platforms/phorest.md §4).
         return None
