@@ -115,3 +115,11 @@ def refresh_token(integration_id: str) -> bool:
 
 # The health check's tasks live in their own module; imported here so Celery registers them.
 from .health_tasks import *  # noqa: E402,F403
+
+
+@shared_task(name="integrations.prune_old_rows")
+def prune_old_rows_task() -> dict[str, int]:
+    """Daily: rows past their retention (integrations/retention.py)."""
+    from .retention import prune_old_rows
+
+    return prune_old_rows()

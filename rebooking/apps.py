@@ -10,8 +10,10 @@ class RebookingConfig(AppConfig):
         brings suggestions, and every appointment change keeps that client's rhythm current."""
         from integrations.adapters.types import EventKind
         from integrations.events import EventService
+        from integrations.retention import keep
 
         from .handlers import on_appointment_cancelled
+        from .models import Notification
         from .rhythm_store import note_appointment_change, rebuild_after_sync
 
         for kind in (
@@ -23,3 +25,4 @@ class RebookingConfig(AppConfig):
             EventService.subscribe(kind, note_appointment_change)
         EventService.subscribe(EventKind.APPOINTMENT_CANCELLED, on_appointment_cancelled)
         EventService.subscribe_sync(rebuild_after_sync)
+        keep(Notification, date_field="created_at", setting="RETENTION_NOTIFICATIONS_DAYS")

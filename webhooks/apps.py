@@ -8,11 +8,14 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         # Routing caches in this process follow integration changes at once (other processes
         # within their TTL). Cache invalidation is what signals are for here.
+        from django.db.models import Q
         from django.db.models.signals import post_delete, post_save
 
         from integrations.models import Integration
+        from integrations.retention import keep
         from integrations.status_extras import register
 
+        from .models import FINAL_STATUSES, WebhookEvent
         from .platforms.mindbody import forget_routes
         from .selectors import integration_webhook_stats
 
@@ -21,3 +24,10 @@ class WebhooksConfig(AppConfig):
 
         post_save.connect(forget_routes, sender=Integration, dispatch_uid="webhook-routes-save")
         post_delete.connect(forget_routes, sender=Integration, dispatch_uid="webhook-routes-del")
+        # Deliveries still to be processed (or retried) are never pruned.
+        keep(
+            WebhookEvent,
+            date_field="received_at",
+            setting="RETENTION_WEBHOOK_EVENTS_DAYS",
+            only=Q(status__in=FINAL_STATUSES),
+        )

@@ -1,27 +1,7 @@
-"""Installs the integration health check on beat's DatabaseScheduler, every 15 minutes (editable
-afterwards in the admin; re-running the migration never overwrites an operator's change)."""
+"""Once installed this schedule; the periodic tasks are now declared in salonsync/schedules.py
+(installed after migrate). Kept as a no-op so the migration graph stays intact."""
 
 from django.db import migrations
-
-NAME = "Integration health check"
-
-
-def install(apps, schema_editor):
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_15_minutes, _ = interval_model.objects.get_or_create(every=15, period="minutes")
-    task_model.objects.get_or_create(
-        name=NAME,
-        defaults={
-            "task": "integrations.health_check_all",
-            "interval": every_15_minutes,
-            "description": "Opens and resolves integration issues; alerts owners once per change.",
-        },
-    )
-
-
-def uninstall(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -30,4 +10,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -3,20 +3,6 @@
 from django.conf import settings
 from django.db import migrations, models
 
-SETTLE = "Rebooking: settle interrupted bookings"
-
-
-def install(apps, schema_editor):
-    interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    every_5, _ = interval.objects.get_or_create(every=5, period="minutes")
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.get_or_create(
-        name=SETTLE, defaults={"task": "rebooking.settle_stale_bookings", "interval": every_5}
-    )
-
-
-def uninstall(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=SETTLE).delete()
-
 
 class Migration(migrations.Migration):
 
@@ -24,7 +10,6 @@ class Migration(migrations.Migration):
         ('integrations', '0007_health_schedule'),
         ('rebooking', '0005_suggestion_created_at_engine_now'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [
@@ -52,5 +37,4 @@ class Migration(migrations.Migration):
             model_name='rebookingsuggestion',
             index=models.Index(condition=models.Q(('status', 'booking')), fields=['booking_started_at'], name='rebooking_claims'),
         ),
-        migrations.RunPython(install, uninstall),
     ]

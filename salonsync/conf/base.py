@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our static files (strict CSP, no CDN)
     "django_celery_beat",
     "axes",
+    "salonsync.apps.SalonSyncConfig",  # the periodic schedule (salonsync/schedules.py)
     "integrations",
     "webhooks",
     "rebooking",
@@ -232,3 +233,9 @@ LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
 # A platform (HTTP) call inside a database transaction is a bug (integrations/platform_calls.py):
 # "raise" in development and tests, "log" (an error line) in production.
 PLATFORM_CALLS_IN_TRANSACTION = "raise" if DEBUG else "log"
+
+# Retention (integrations/retention.py, daily): days each kind of row is kept; 0 keeps it forever.
+RETENTION_WEBHOOK_EVENTS_DAYS = env.int("RETENTION_WEBHOOK_EVENTS_DAYS", default=90)
+RETENTION_API_CALLS_DAYS = env.int("RETENTION_API_CALLS_DAYS", default=30)
+RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=90)
+RETENTION_NOTIFICATIONS_DAYS = env.int("RETENTION_NOTIFICATIONS_DAYS", default=365)

@@ -1,21 +1,7 @@
-"""Beat sends the sandbox's due webhook retries every minute (editable in the admin)."""
+"""Once installed this schedule; the periodic tasks are now declared in salonsync/schedules.py
+(installed after migrate). Kept as a no-op so the migration graph stays intact."""
 
 from django.db import migrations
-
-NAME = "Sandbox: send due webhook retries"
-
-
-def install(apps, schema_editor):
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = interval_model.objects.get_or_create(every=1, period="minutes")
-    task_model.objects.get_or_create(
-        name=NAME, defaults={"task": "sandbox.retry_due_webhooks", "interval": every_minute}
-    )
-
-
-def uninstall(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -24,4 +10,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
