@@ -40,7 +40,9 @@ if REDIS_URL:
             "KEY_PREFIX": f"salonsync-test-{os.getpid()}",
         }
     }
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still borrow a producer to round-trip their arguments through JSON; the in-memory
+# transport then wants a hostname (kombu warns "No hostname was supplied" without one).
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Request-level tests run tasks in-process; tests marked "integration" switch a real worker on.
 CELERY_TASK_ALWAYS_EAGER = True
 

@@ -72,7 +72,11 @@ def test_defaults_are_sqlite_and_eager():
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
     )
     result = manage("shell", "--no-imports", "-c", code, DJANGO_DEBUG="true", REDIS_URL="")
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://"]
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "memory://localhost/",
+    ]
 
 
 def test_database_and_redis_urls_select_postgres_and_redis():
@@ -96,3 +100,20 @@ def test_database_and_redis_urls_select_postgres_and_redis():
         "redis://127.0.0.1:6379/3",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+
+@pytest.mark.django_db
+def test_an_eager_task_publishes_without_the_kombu_hostname_warning(caplog):
+    """Eager tasks round-trip their arguments through a producer of the in-memory broker; with no
+    hostname in its URL kombu warned "No hostname was supplied" on every sync (issue 16). The
+    producer pool is made once per process, so the connection is also cloned here (each clone
+    reads the URL again, as the pool's first connection does)."""
+    from integrations.tasks import heartbeat
+    from salonsync.celery import app
+
+    with caplog.at_level("WARNING", logger="kombu"):
+        assert heartbeat.delay("settings-test").get() == "settings-test"
+        with app.connection_for_write() as connection:
+            connection.clone().release()
+    assert not [r for r in caplog.records if r.name.startswith("kombu")], caplog.text
