@@ -139,6 +139,9 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, long tasks a page starts run in a thread of the web process (the request
+# returns at once); salonsync/background.py.
+TASKS_IN_THREADS = env.bool("TASKS_IN_THREADS", default=not REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,6 +25,7 @@ from rebooking.backtest.replay import replay
 from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
 from tests.backtest.test_backtest import known_history
+from tests.factories import make_member, make_salon
 from tests.rebooking_ui.conftest import make_integration
 
 pytestmark = pytest.mark.django_db
@@ -388,3 +391,75 @@ def test_command_on_a_salon_shows_progress_and_the_table(salon, monkeypatch, cap
     assert "replay" in bar and "steps" in bar and "100%" in bar
     out = capsys.readouterr().out
     assert all(rule in out for rule in ("engine", "fixed", "last3"))
+
+
+# -- without a broker: a thread of the web process, the request returns at once ---------------
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_post_returns_before_the_run_and_the_page_shows_progress(
+    client, monkeypatch, settings
+):
+    """Issue 16: on the embedded default the task ran inside the POST (about a minute on the
+    demo). With TASKS_IN_THREADS the POST redirects at once; the run happens in a thread."""
+    salon = make_salon("Thread Hair", "thread-hair")
+    owner = make_member(salon, "thea", "owner")
+    load_history(salon, clients=5, days=120)
+    settings.TASKS_IN_THREADS = True
+    gate, real = threading.Event(), service._backtest
+    threads = []
+
+    def held(run, *, now):
+        threads.append(threading.current_thread())
+        assert gate.wait(20)
+        real(run, now=now)
+
+    monkeypatch.setattr(service, "_backtest", held)
+    client.force_login(owner)
+    response = client.post(page(salon))
+    assert response.status_code == 302  # returned while the run waits on the gate
+    body = client.get(page(salon))
+    assert body["Refresh"] == "3"
+    assert 'data-testid="progress"' in body.content.decode()
+    gate.set()
+    run = BacktestRun.objects.get(salon=salon)
+    for _ in range(200):
+        run.refresh_from_db()
+        if not run.is_active:
+            break
+        threads[0].join(0.1)
+    assert run.status == BacktestRun.Status.DONE, run.error
+    assert threads[0] is not threading.main_thread()
+    assert 'data-testid="scores"' in client.get(page(salon)).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_dies_outside_the_run_marks_it_failed(client, monkeypatch, settings):
+    salon = make_salon("Dead Thread", "dead-thread")
+    owner = make_member(salon, "dora", "owner")
+    load_history(salon, clients=5, days=120)
+    settings.TASKS_IN_THREADS = True
+
+    def crash(*, run_id):
+        raise RuntimeError("the worker thread fell over")
+
+    monkeypatch.setattr(service, "backtest_run", crash)
+    client.force_login(owner)
+    client.post(page(salon))
+    run = BacktestRun.objects.get(salon=salon)
+    for _ in range(100):
+        run.refresh_from_db()
+        if not run.is_active:
+            break
+        time.sleep(0.05)
+    assert run.status == BacktestRun.Status.FAILED
+    assert 'data-testid="failed"' in client.get(page(salon)).content.decode()
+
+
+def test_owner_reads_plain_words_with_the_metric_names_in_a_footnote(client, salon, owner):
+    done_run(salon)
+    client.force_login(owner)
+    body = client.get(page(salon)).content.decode()
+    head = body[body.index("<thead>") : body.index("</thead>")]
+    assert "Reached the right clients" in head and "Freed-slot offers that came" in head
+    assert "F1" not in head and "precision" not in head
+    notes = body[body.index('data-testid="metric-names"') :]
+    assert "Outreach F1" in notes and "Refill precision@3" in notes

@@ -1,5 +1,5 @@
-"""`make run` takes a PORT (issue 16): the server, the echoed URL and SALONSYNC_PUBLIC_URL follow it.
-Read with `make -n` (nothing runs)."""
+"""`make run` takes a PORT (issue 16): the server, the echoed URL and SALONSYNC_PUBLIC_URL follow
+it. Read with `make -n` (nothing runs)."""
 
 import os
 import shutil
@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+MAKE = shutil.which("make")
+pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
 
 
 def dry_run(*args: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in {"PORT", "SALONSYNC_PUBLIC_URL"}}
     # The install step is a no-op in a dry run only when .venv is up to date: keep its lines out.
     result = subprocess.run(
-        ["make", "-n", "-o", "install", "run", *args],
+        [MAKE, "-n", "-o", "install", "run", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

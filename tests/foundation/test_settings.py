@@ -102,7 +102,6 @@ def test_database_and_redis_urls_select_postgres_and_redis():
     ]
 
 
-
 @pytest.mark.django_db
 def test_an_eager_task_publishes_without_the_kombu_hostname_warning(caplog):
     """Eager tasks round-trip their arguments through a producer of the in-memory broker; with no
