@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import calendar, data, faults, webhooks
-from .forms import BookForm, FaultForm, SlotSearchForm
+from .forms import BookForm, FaultForm, SlotSearchForm, WebhookUrlForm
 from .models import (
     ACTIVE,
     Account,
@@ -102,6 +102,29 @@ def index(request: HttpRequest):
             }
         )
     return render(request, "sandbox/index.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["POST"])
+def webhook_url(request: HttpRequest, pk: int):
+    """Set where an account's webhooks go (the platform's webhook settings). Phorest sends none."""
+    account = get_object_or_404(Account, pk=pk)
+    if account.platform == Platform.PHOREST:
+        messages.error(request, "Phorest sends no webhooks: SalonSync polls it.")
+        return redirect("sandbox_index")
+    form = WebhookUrlForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That is not a valid URL: " + " ".join(form.errors["webhook_url"]))
+        return redirect("sandbox_index")
+    account.webhook_url = form.cleaned_data["webhook_url"]
+    account.save(update_fields=["webhook_url"])
+    if account.webhook_url:
+        messages.success(
+            request, f"{account.name} now sends its webhooks to {account.webhook_url}."
+        )
+    else:
+        messages.info(request, f"{account.name} sends no webhooks now.")
+    return redirect("sandbox_index")
 
 
 def _webhook_note(account: Account, since_pk: int) -> str:
