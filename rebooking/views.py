@@ -22,6 +22,7 @@ from django.views.generic import TemplateView, UpdateView, View
 
 from integrations.permissions import SalonAccessMixin
 from integrations.roles import Action
+from integrations.selectors_schedule import periodic_tasks_state
 
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
@@ -170,6 +171,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
             rebook_rate=None if rate is None else round(rate * 100),
             figures_days=FIGURES_DAYS,
             can_operate=self.membership.can(Action.OPERATE),
+            schedule_state=periodic_tasks_state(),
         )
         return context
 

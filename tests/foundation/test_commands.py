@@ -87,6 +87,14 @@ def test_seed_demo_connects_mindbody_and_phorest_and_leaves_vagaro_to_the_owner(
     out = capsys.readouterr().out
     assert "appointments in the mirror" in out
     assert "Vagaro: sandbox business ready; connect it from Booking platforms" in out
+    # The first overdue scan ran, so the Rebooking page is not empty; once only.
+    from rebooking.models import RebookingSuggestion
+
+    made = RebookingSuggestion.objects.filter(salon__slug="demo-salon", kind="overdue").count()
+    assert made > 0 and f"first overdue scan made {made} suggestions" in out
+    call_command("seed_demo", clients=12)
+    assert "the first overdue scan already ran" in capsys.readouterr().out
+    assert RebookingSuggestion.objects.filter(salon__slug="demo-salon").count() == made
 
 
 def test_seed_demo_again_keeps_the_vagaro_integration_the_owner_connected(db, settings, capsys):

@@ -86,6 +86,8 @@ class Command(BaseCommand):
                 if not no_sync:
                     line += f"; {self._first_sync(integration)}"
                 self.stdout.write(line + ".")
+            if not no_sync:
+                self.stdout.write(self._first_overdue_scan(salon))
         else:
             self.stdout.write("SANDBOX_ENABLED is off: no demo integrations were created.")
         verb = "Created" if created else "Updated"
@@ -123,6 +125,20 @@ class Command(BaseCommand):
         if run.state != "succeeded":
             return f"first sync {run.state}: {run.error or 'see the logs'}"
         return f"{run.counts.get('appointments', 0)} appointments in the mirror"
+
+    def _first_overdue_scan(self, salon: Salon) -> str:
+        """The daily overdue scan once now, so the Rebooking page has suggestions from the start
+        (beat runs it daily afterwards); its adapters reach the sandbox in-process. Only the
+        first: once the salon has overdue suggestions, running seed_demo again adds none."""
+        from rebooking.models import RebookingSuggestion, SuggestionKind
+        from rebooking.services import overdue_scan
+        from sandbox.transport import in_process
+
+        if RebookingSuggestion.objects.filter(salon=salon, kind=SuggestionKind.OVERDUE).exists():
+            return "  Rebooking: the first overdue scan already ran."
+        with in_process(settings.SALONSYNC_PUBLIC_URL):
+            made = overdue_scan(salon=salon)
+        return f"  Rebooking: first overdue scan made {len(made)} suggestions."
 
     def _offer_sandbox(self, salon: Salon, spec: dict, clients: int) -> str:
         """The sandbox business only; the salon connects it from its Booking platforms page. An
