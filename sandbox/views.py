@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from salonsync.demo_beat import poll_delay_text
+
 from . import calendar, data, faults, webhooks
 from .forms import BookForm, FaultForm, SlotSearchForm, WebhookUrlForm
 from .models import (
@@ -130,7 +132,10 @@ def webhook_url(request: HttpRequest, pk: int):
 def _webhook_note(account: Account, since_pk: int) -> str:
     """What happened to the webhook of the change just made, for the front desk's message."""
     if account.platform == Platform.PHOREST:
-        return "Phorest sends no webhooks: SalonSync sees this change on its next poll."
+        return (
+            "Phorest sends no webhooks: SalonSync polls Phorest and sees this change "
+            f"{poll_delay_text()}."
+        )
     if not account.webhook_url:
         return "No webhook URL is set for this account, so no webhook was sent."
     sent = list(WebhookDelivery.objects.filter(account=account, pk__gt=since_pk).order_by("pk"))
@@ -215,6 +220,7 @@ def desk(request: HttpRequest, platform: str, pk: int):
             "upcoming": upcoming,
             "active": ACTIVE,
             "upcoming_days": UPCOMING_DAYS,
+            "poll_delay": poll_delay_text(),
         },
     )
 

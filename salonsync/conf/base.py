@@ -142,6 +142,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Without a broker, long tasks a page starts run in a thread of the web process (the request
 # returns at once); salonsync/background.py.
 TASKS_IN_THREADS = env.bool("TASKS_IN_THREADS", default=not REDIS_URL)
+DEMO_BEAT = False  # the demo's in-process beat: local.py turns it on (salonsync/demo_beat.py)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
