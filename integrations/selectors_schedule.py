@@ -17,7 +17,12 @@ HEARTBEAT_STALE = timedelta(minutes=10)
 
 def periodic_tasks_state(*, now: datetime | None = None) -> str:
     """``never``: no periodic task was ever sent (beat never ran); ``stalled``: the heartbeat is
-    missing or older than HEARTBEAT_STALE (beat or the worker is not running now); ``running``."""
+    missing or older than HEARTBEAT_STALE (beat or the worker is not running now); ``running``
+    (also in the demo's web process while its in-process beat runs, from its first second)."""
+    from salonsync.demo_beat import demo_beat_running
+
+    if demo_beat_running():
+        return "running"
     if not PeriodicTask.objects.filter(last_run_at__isnull=False).exists():
         return "never"
     beat = WorkerHeartbeat.objects.filter(source="beat").first()

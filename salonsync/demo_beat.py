@@ -35,6 +35,11 @@ DEMO_POLL_SECONDS = 60
 _started = threading.Event()
 
 
+def demo_beat_running() -> bool:
+    """True in the process whose demo beat thread runs the periodic tasks."""
+    return _started.is_set()
+
+
 def demo_beat_wanted(argv: list[str] | None = None, environ=None) -> bool:
     argv = sys.argv if argv is None else argv
     environ = os.environ if environ is None else environ
@@ -129,7 +134,7 @@ def demo_poll_polled_platforms() -> int:
 
 def poll_delay_text() -> str:
     """How soon a change on a polled platform (Phorest) appears in SalonSync, in this process."""
-    if _started.is_set():
+    if demo_beat_running():
         return (
             f"within about {DEMO_POLL_SECONDS // 60} minute (the demo polls Phorest every "
             f"{DEMO_POLL_SECONDS // 60} minute; production every 15 minutes)"

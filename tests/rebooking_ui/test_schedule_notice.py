@@ -44,3 +44,11 @@ def test_running_schedules_show_no_notice(client, salon, owner):
     assert periodic_tasks_state() == "running"
     client.force_login(owner)
     assert 'data-testid="schedule-notice"' not in page(client, salon)
+
+
+def test_the_demos_in_process_beat_counts_as_running_from_its_start(monkeypatch):
+    from salonsync import demo_beat
+
+    PeriodicTask.objects.update(last_run_at=None)
+    monkeypatch.setattr(demo_beat, "demo_beat_running", lambda: True)
+    assert periodic_tasks_state() == "running"
