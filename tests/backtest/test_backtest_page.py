@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import sys
 import threading
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,6 +23,7 @@ from rebooking.backtest.generator import generate
 from rebooking.backtest.replay import replay
 from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
+from salonsync import background
 from tests.backtest.test_backtest import known_history
 from tests.factories import make_member, make_salon
 from tests.rebooking_ui.conftest import make_integration
@@ -404,15 +404,17 @@ def test_without_a_broker_the_post_returns_before_the_run_and_the_page_shows_pro
     owner = make_member(salon, "thea", "owner")
     load_history(salon, clients=5, days=120)
     settings.TASKS_IN_THREADS = True
-    gate, real = threading.Event(), service._backtest
+    gate, real = threading.Event(), service.backtest_run
     threads = []
 
-    def held(run, *, now):
+    def held(*, run_id):
+        # Held before it touches the database: the in-memory test database locks whole tables
+        # (a file database waits its turn), so this thread and the test never query at once.
         threads.append(threading.current_thread())
         assert gate.wait(20)
-        real(run, now=now)
+        return real(run_id=run_id)
 
-    monkeypatch.setattr(service, "_backtest", held)
+    monkeypatch.setattr(service, "backtest_run", held)
     client.force_login(owner)
     response = client.post(page(salon))
     assert response.status_code == 302  # returned while the run waits on the gate
@@ -420,12 +422,9 @@ def test_without_a_broker_the_post_returns_before_the_run_and_the_page_shows_pro
     assert body["Refresh"] == "3"
     assert 'data-testid="progress"' in body.content.decode()
     gate.set()
+    threads[0].join(60)
+    assert not threads[0].is_alive()
     run = BacktestRun.objects.get(salon=salon)
-    for _ in range(200):
-        run.refresh_from_db()
-        if not run.is_active:
-            break
-        threads[0].join(0.1)
     assert run.status == BacktestRun.Status.DONE, run.error
     assert threads[0] is not threading.main_thread()
     assert 'data-testid="scores"' in client.get(page(salon)).content.decode()
@@ -442,14 +441,15 @@ def test_a_thread_that_dies_outside_the_run_marks_it_failed(client, monkeypatch,
         raise RuntimeError("the worker thread fell over")
 
     monkeypatch.setattr(service, "backtest_run", crash)
+    started = []
+    real_start = background.task_start
+    monkeypatch.setattr(
+        background, "task_start", lambda *a, **k: started.append(real_start(*a, **k))
+    )
     client.force_login(owner)
     client.post(page(salon))
+    started[0].join(30)
     run = BacktestRun.objects.get(salon=salon)
-    for _ in range(100):
-        run.refresh_from_db()
-        if not run.is_active:
-            break
-        time.sleep(0.05)
     assert run.status == BacktestRun.Status.FAILED
     assert 'data-testid="failed"' in client.get(page(salon)).content.decode()
 
