@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def task_start(task, *, args: tuple = (), on_failure: Callable[[], None] | None = None):
     """Queue ``task`` on the broker, or run it in a thread when tasks run eagerly; returns the
     thread (None when queued or run inline)."""
-    if not (settings.CELERY_TASK_ALWAYS_EAGER and settings.TASKS_IN_THREADS):
+    if not (task.app.conf.task_always_eager and settings.TASKS_IN_THREADS):
         task.delay(*args)
         return None
     thread = threading.Thread(

@@ -52,10 +52,14 @@ def test_without_threads_the_task_runs_inline(settings):
 
 def test_on_a_broker_the_task_is_queued(settings, monkeypatch):
     settings.TASKS_IN_THREADS = True
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     queued = []
     monkeypatch.setattr(wait_then_record, "delay", lambda *args: queued.append(args))
-    assert background.task_start(wait_then_record, args=(5,)) is None
+    conf = wait_then_record.app.conf
+    conf.task_always_eager = False  # as with REDIS_URL: the Celery app's own setting
+    try:
+        assert background.task_start(wait_then_record, args=(5,)) is None
+    finally:
+        conf.task_always_eager = True
     assert queued == [(5,)] and ran == []
 
 

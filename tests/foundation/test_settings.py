@@ -116,3 +116,25 @@ def test_an_eager_task_publishes_without_the_kombu_hostname_warning(caplog):
         with app.connection_for_write() as connection:
             connection.clone().release()
     assert not [r for r in caplog.records if r.name.startswith("kombu")], caplog.text
+
+
+def test_sqlite_takes_the_write_lock_up_front_waits_for_it_and_uses_wal(tmp_path):
+    """The embedded default writes from several threads (requests, the backtest's thread, the
+    demo's beat): a deferred transaction upgrading to a write fails at once with "database is
+    locked", so transactions start IMMEDIATE, wait 20 s, and the file runs in WAL."""
+    code = (
+        "from django.conf import settings as s; from django.db import connection;"
+        "o = s.DATABASES['default']['OPTIONS'];"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(o['transaction_mode'], o['timeout'], c.fetchone()[0])"
+    )
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DJANGO_DEBUG="true",
+        REDIS_URL="",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+    )
+    assert result.stdout.split()[-3:] == ["IMMEDIATE", "20", "wal"], result.stderr
