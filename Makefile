@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# `make run PORT=8001`: the demo's port; the public URL (webhook URLs, the sandbox's API URLs)
+# follows it unless SALONSYNC_PUBLIC_URL is set.
+PORT ?= 8000
+SALONSYNC_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+DEMO_ENV := DJANGO_DEBUG=true SALONSYNC_PUBLIC_URL=$(SALONSYNC_PUBLIC_URL)
 
 .PHONY: run worker beat test lint format install clean
 
@@ -19,18 +24,18 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: install
-	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
-	@echo "SalonSync: http://127.0.0.1:8000/  (log in as owner / salonsync-demo)"
-	DJANGO_DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo "SalonSync: $(SALONSYNC_PUBLIC_URL)/  (log in as owner / salonsync-demo)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # With Redis (REDIS_URL=redis://127.0.0.1:6379/0 in the environment of all three), the demo runs as
 # production does: `make run`, `make worker` and `make beat` in three terminals.
 worker: install
-	DJANGO_DEBUG=true $(BIN)/celery -A salonsync worker --loglevel=INFO
+	$(DEMO_ENV) $(BIN)/celery -A salonsync worker --loglevel=INFO
 
 beat: install
-	DJANGO_DEBUG=true $(BIN)/celery -A salonsync beat --loglevel=INFO \
+	$(DEMO_ENV) $(BIN)/celery -A salonsync beat --loglevel=INFO \
 		--scheduler django_celery_beat.schedulers:DatabaseScheduler
 
 lint: install

@@ -93,7 +93,13 @@ def webhook_info(integration: Integration) -> WebhookInfo:
             auth,
             f"{base}/webhooks/{integration.platform}/{integration.pk}/",
             f"Paste this URL as the webhook endpoint in {name} (its webhook settings), then save "
-            f"the verification token {name} shows you on the re-authenticate form below.",
+            f"the verification token {name} shows you on the re-authenticate form below."
+            + (
+                f" In the demo, paste it under “Webhooks go to” of the {name} business at "
+                f"{base}/sandbox/."
+                if settings.SANDBOX_ENABLED
+                else ""
+            ),
         )
     if auth == WebhookAuth.SIGNED:
         return WebhookInfo(
@@ -163,6 +169,7 @@ class IntegrationPageMixin(SalonAccessMixin):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = self.membership.can(Action.MANAGE_INTEGRATIONS)
         context["owner_only_notice"] = OWNER_ONLY
+        context["sandbox_enabled"] = settings.SANDBOX_ENABLED  # the demo points at /sandbox/
         return context
 
 
@@ -180,6 +187,14 @@ class IntegrationListView(IntegrationPageMixin, TemplateView):
                 "status_help": STATUS_HELP.get(integration.status, ""),
             }
             for integration in integration_list_for_salon(salon=self.salon)
+        ]
+        connected = {
+            card["integration"].platform
+            for card in context["cards"]
+            if card["integration"].status != IntegrationStatus.DISABLED
+        }
+        context["to_connect"] = [
+            {"key": key, "name": name} for key, name in platform_choices() if key not in connected
         ]
         return context
 

@@ -23,6 +23,7 @@ from django.views.generic import TemplateView, UpdateView, View
 from integrations.dates import format_clock, format_day, format_moment
 from integrations.permissions import SalonAccessMixin
 from integrations.roles import Action
+from integrations.selectors_schedule import periodic_tasks_state
 
 from .accept import suggestion_accept
 from .forms import RebookingSettingsForm
@@ -173,6 +174,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
             rebook_rate=None if rate is None else round(rate * 100),
             figures_days=FIGURES_DAYS,
             can_operate=self.membership.can(Action.OPERATE),
+            schedule_state=periodic_tasks_state(),
         )
         return context
 

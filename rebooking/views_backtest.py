@@ -48,13 +48,14 @@ APPLIED = {
 }
 SHORT_LABELS = {"engine": "SalonSync engine", "fixed": "Fixed interval", "last3": "Phorest last 3"}
 COLOURS = {"engine": "#7c3aed", "fixed": "#98a2b3", "last3": "#2e90fa"}
-# (label, path into a rule's scores); shares from 0 to 1, drawn as percentages.
+# (label in plain words, path into a rule's scores); shares from 0 to 1, drawn as percentages.
+# Owners read plain words; the formal metric names are in the page's footnote.
 MEASURES = [
     ("On time ±7 days (3+ visits)", ("timing", "3_plus", "within_7_days")),
-    ("Outreach precision", ("outreach", "precision")),
-    ("Outreach recall", ("outreach", "recall")),
-    ("Outreach F1", ("outreach", "f1")),
-    ("Refill precision@3", ("refill", "precision_at_3")),
+    ("Messages that were needed", ("outreach", "precision")),
+    ("Lapsing clients reached", ("outreach", "recall")),
+    ("Reached the right clients", ("outreach", "f1")),
+    ("Freed-slot offers that came", ("refill", "precision_at_3")),
 ]
 
 

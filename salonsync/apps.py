@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SalonSyncConfig(AppConfig):
-    """The project itself: what belongs to no single app (the periodic schedule)."""
+    """The project itself: what belongs to no single app (the periodic schedule, the demo beat)."""
 
     name = "salonsync"
     verbose_name = "SalonSync"
@@ -20,3 +20,7 @@ class SalonSyncConfig(AppConfig):
             sender=apps.get_app_config("django_celery_beat"),
             dispatch_uid="salonsync-schedules",
         )
+        # The demo's in-process beat (plain `make run` only; salonsync/demo_beat.py says when).
+        from .demo_beat import demo_beat_start
+
+        demo_beat_start()

@@ -104,3 +104,10 @@ class BookForm(forms.Form):
         self.cleaned_data["provider"] = provider
         self.cleaned_data["start"] = when
         return self.cleaned_data["slot"]
+
+
+class WebhookUrlForm(forms.Form):
+    """Where the account's webhooks go, as set in the platform's own webhook settings (Vagaro:
+    the URL SalonSync's integration page shows). Empty: none are sent."""
+
+    webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")

@@ -4,6 +4,8 @@ tests, and for seed_demo's first sync before `runserver` is up. Demo and test to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from urllib.parse import urlsplit
 
@@ -60,3 +62,23 @@ def mount(session: requests.Session, origin: str = ORIGIN) -> DjangoClientAdapte
     transport = DjangoClientAdapter(host=host)
     session.mount(origin.rstrip("/"), transport)
     return transport
+
+
+@contextmanager
+def in_process(origin: str) -> Iterator[DjangoClientAdapter]:
+    """Every adapter session made inside the block reaches this app in-process at ``origin``
+    (seed_demo's first overdue scan, which makes its adapters itself, before the server is up)."""
+    from integrations.adapters import http
+
+    transport = DjangoClientAdapter(host=urlsplit(origin).netloc)
+
+    class RoutedSession(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mount(origin.rstrip("/"), transport)
+
+    real, http.requests.Session = http.requests.Session, RoutedSession
+    try:
+        yield transport
+    finally:
+        http.requests.Session = real

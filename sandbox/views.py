@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from salonsync.demo_beat import poll_delay_text
+
 from . import calendar, data, faults, webhooks
-from .forms import BookForm, FaultForm, SlotSearchForm
+from .forms import BookForm, FaultForm, SlotSearchForm, WebhookUrlForm
 from .models import (
     ACTIVE,
     Account,
@@ -104,10 +106,36 @@ def index(request: HttpRequest):
     return render(request, "sandbox/index.html", {"rows": rows})
 
 
+@login_required
+@require_http_methods(["POST"])
+def webhook_url(request: HttpRequest, pk: int):
+    """Set where an account's webhooks go (the platform's webhook settings). Phorest sends none."""
+    account = get_object_or_404(Account, pk=pk)
+    if account.platform == Platform.PHOREST:
+        messages.error(request, "Phorest sends no webhooks: SalonSync polls it.")
+        return redirect("sandbox_index")
+    form = WebhookUrlForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That is not a valid URL: " + " ".join(form.errors["webhook_url"]))
+        return redirect("sandbox_index")
+    account.webhook_url = form.cleaned_data["webhook_url"]
+    account.save(update_fields=["webhook_url"])
+    if account.webhook_url:
+        messages.success(
+            request, f"{account.name} now sends its webhooks to {account.webhook_url}."
+        )
+    else:
+        messages.info(request, f"{account.name} sends no webhooks now.")
+    return redirect("sandbox_index")
+
+
 def _webhook_note(account: Account, since_pk: int) -> str:
     """What happened to the webhook of the change just made, for the front desk's message."""
     if account.platform == Platform.PHOREST:
-        return "Phorest sends no webhooks: SalonSync sees this change on its next poll."
+        return (
+            "Phorest sends no webhooks: SalonSync polls Phorest and sees this change "
+            f"{poll_delay_text()}."
+        )
     if not account.webhook_url:
         return "No webhook URL is set for this account, so no webhook was sent."
     sent = list(WebhookDelivery.objects.filter(account=account, pk__gt=since_pk).order_by("pk"))
@@ -192,6 +220,7 @@ def desk(request: HttpRequest, platform: str, pk: int):
             "upcoming": upcoming,
             "active": ACTIVE,
             "upcoming_days": UPCOMING_DAYS,
+            "poll_delay": poll_delay_text(),
         },
     )
 

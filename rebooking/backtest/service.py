@@ -57,9 +57,10 @@ GRID: dict[str, tuple] = {
 }
 TUNED = tuple(GRID)
 OBJECTIVE = (
-    "the engine's outreach F1 (how well its overdue messages balance reaching clients who lapse "
-    "against messaging clients who would have booked anyway); ties are broken by the share of "
-    "clients with 3+ visits whose next visit it predicted within 7 days"
+    "how well the engine reached the right clients (its overdue messages balance reaching clients "
+    "who lapse against messaging clients who would have booked anyway: the outreach F1 score); "
+    "ties are broken by the share of clients with 3+ visits whose next visit it predicted within "
+    "7 days"
 )
 SWITCHED_ON = {"enabled": True, "on_cancellation": True, "overdue_enabled": True}
 # A queued or running run whose progress has not moved for this long lost its worker.
@@ -142,10 +143,13 @@ def backtest_start(*, salon: Salon, user) -> tuple[BacktestRun, bool]:
 
 
 def _enqueue(run_id: int) -> None:
+    """A Celery task on a broker; without one, a thread of the web process (the request returns
+    at once and the page shows progress either way)."""
     from rebooking.tasks import backtest_task
+    from salonsync.background import task_start
 
     try:
-        backtest_task.delay(run_id)
+        task_start(backtest_task, args=(run_id,), on_failure=lambda: _fail_active(run_id))
     except Exception:
         logger.exception("backtest %s could not be queued", run_id)
         BacktestRun.objects.filter(pk=run_id, status=BacktestRun.Status.QUEUED).update(
@@ -181,6 +185,17 @@ def backtest_run(*, run_id: int) -> BacktestRun | None:
         _fail(run, "The backtest stopped on an unexpected error; it has been logged for support.")
     run.refresh_from_db()
     return run
+
+
+def _fail_active(run_id: int) -> None:
+    """The task died outside ``backtest_run``'s own handling: the page must not wait forever."""
+    now = timezone.now()
+    BacktestRun.objects.filter(pk=run_id, status__in=BacktestRun.ACTIVE).update(
+        status=BacktestRun.Status.FAILED,
+        error="The backtest stopped on an unexpected error; it has been logged for support.",
+        finished_at=now,
+        updated_at=now,
+    )
 
 
 def _fail(run: BacktestRun, message: str) -> None:

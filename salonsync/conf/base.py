@@ -90,6 +90,18 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has writers in several threads (requests, the backtest's thread, the
+    # demo's beat): a transaction takes the write lock when it starts (a deferred one that tries
+    # to upgrade fails at once with "database is locked"), waits up to 20 s for it, and WAL lets
+    # readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -142,9 +154,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still borrow a producer to round-trip their arguments through JSON; the in-memory
+# transport then wants a hostname (kombu warns "No hostname was supplied" without one).
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, long tasks a page starts run in a thread of the web process (the request
+# returns at once); salonsync/background.py.
+TASKS_IN_THREADS = env.bool("TASKS_IN_THREADS", default=not REDIS_URL)
+DEMO_BEAT = False  # the demo's in-process beat: local.py turns it on (salonsync/demo_beat.py)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

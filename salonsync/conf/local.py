@@ -24,6 +24,10 @@ if SANDBOX_ENABLED:
         "MINDBODY_WEBHOOK_SIGNATURE_KEY", default="sandbox-message-signature-key"
     )
 
+# Plain `make run` (no REDIS_URL): the periodic tasks run in a thread of the runserver process
+# (salonsync/demo_beat.py), Phorest polled every minute. DEMO_BEAT=false turns it off.
+DEMO_BEAT = env.bool("DEMO_BEAT", default=True)
+
 # Serve static files from the app directories without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

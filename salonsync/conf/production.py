@@ -21,6 +21,8 @@ if SANDBOX_ENABLED and not env.bool("SANDBOX_ALLOWED_IN_PRODUCTION", default=Fal
         "SANDBOX_ENABLED must not be set in production: the sandbox fakes booking platforms."
     )
 
+DEMO_BEAT = False  # the demo's in-process beat never runs in production (beat + workers do)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

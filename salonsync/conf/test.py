@@ -40,9 +40,13 @@ if REDIS_URL:
             "KEY_PREFIX": f"salonsync-test-{os.getpid()}",
         }
     }
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still borrow a producer to round-trip their arguments through JSON; the in-memory
+# transport then wants a hostname (kombu warns "No hostname was supplied" without one).
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Request-level tests run tasks in-process; tests marked "integration" switch a real worker on.
 CELERY_TASK_ALWAYS_EAGER = True
+DEMO_BEAT = False  # never a scheduler thread in tests (tests call demo_beat_tick themselves)
+TASKS_IN_THREADS = False  # tasks run inline in tests; a test turns threads on to try them
 
 SECRET_KEY = "test-secret-key-" + "x" * 40
 FERNET_KEYS = FERNET_KEYS or ["test-fernet-key-one"]

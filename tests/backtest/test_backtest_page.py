@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -22,7 +23,9 @@ from rebooking.backtest.generator import generate
 from rebooking.backtest.replay import replay
 from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
+from salonsync import background
 from tests.backtest.test_backtest import known_history
+from tests.factories import make_member, make_salon
 from tests.rebooking_ui.conftest import make_integration
 
 pytestmark = pytest.mark.django_db
@@ -388,3 +391,75 @@ def test_command_on_a_salon_shows_progress_and_the_table(salon, monkeypatch, cap
     assert "replay" in bar and "steps" in bar and "100%" in bar
     out = capsys.readouterr().out
     assert all(rule in out for rule in ("engine", "fixed", "last3"))
+
+
+# -- without a broker: a thread of the web process, the request returns at once ---------------
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_post_returns_before_the_run_and_the_page_shows_progress(
+    client, monkeypatch, settings
+):
+    """Issue 16: on the embedded default the task ran inside the POST (about a minute on the
+    demo). With TASKS_IN_THREADS the POST redirects at once; the run happens in a thread."""
+    salon = make_salon("Thread Hair", "thread-hair")
+    owner = make_member(salon, "thea", "owner")
+    load_history(salon, clients=5, days=120)
+    settings.TASKS_IN_THREADS = True
+    gate, real = threading.Event(), service.backtest_run
+    threads = []
+
+    def held(*, run_id):
+        # Held before it touches the database: the in-memory test database locks whole tables
+        # (a file database waits its turn), so this thread and the test never query at once.
+        threads.append(threading.current_thread())
+        assert gate.wait(20)
+        return real(run_id=run_id)
+
+    monkeypatch.setattr(service, "backtest_run", held)
+    client.force_login(owner)
+    response = client.post(page(salon))
+    assert response.status_code == 302  # returned while the run waits on the gate
+    body = client.get(page(salon))
+    assert body["Refresh"] == "3"
+    assert 'data-testid="progress"' in body.content.decode()
+    gate.set()
+    threads[0].join(60)
+    assert not threads[0].is_alive()
+    run = BacktestRun.objects.get(salon=salon)
+    assert run.status == BacktestRun.Status.DONE, run.error
+    assert threads[0] is not threading.main_thread()
+    assert 'data-testid="scores"' in client.get(page(salon)).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_dies_outside_the_run_marks_it_failed(client, monkeypatch, settings):
+    salon = make_salon("Dead Thread", "dead-thread")
+    owner = make_member(salon, "dora", "owner")
+    load_history(salon, clients=5, days=120)
+    settings.TASKS_IN_THREADS = True
+
+    def crash(*, run_id):
+        raise RuntimeError("the worker thread fell over")
+
+    monkeypatch.setattr(service, "backtest_run", crash)
+    started = []
+    real_start = background.task_start
+    monkeypatch.setattr(
+        background, "task_start", lambda *a, **k: started.append(real_start(*a, **k))
+    )
+    client.force_login(owner)
+    client.post(page(salon))
+    started[0].join(30)
+    run = BacktestRun.objects.get(salon=salon)
+    assert run.status == BacktestRun.Status.FAILED
+    assert 'data-testid="failed"' in client.get(page(salon)).content.decode()
+
+
+def test_owner_reads_plain_words_with_the_metric_names_in_a_footnote(client, salon, owner):
+    done_run(salon)
+    client.force_login(owner)
+    body = client.get(page(salon)).content.decode()
+    head = body[body.index("<thead>") : body.index("</thead>")]
+    assert "Reached the right clients" in head and "Freed-slot offers that came" in head
+    assert "F1" not in head and "precision" not in head
+    notes = body[body.index('data-testid="metric-names"') :]
+    assert "Outreach F1" in notes and "Refill precision@3" in notes

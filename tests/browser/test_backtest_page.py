@@ -73,3 +73,61 @@ def test_owner_runs_the_backtest_and_applies_the_best_settings(live_server, page
     assert not page.locator("[data-testid=run-backtest]").count()
     shoot(page, "backtest_running")
     assert not problems, problems
+
+
+@pytest.mark.browser
+def test_run_backtest_without_a_broker_returns_at_once_and_shows_progress_then_the_result(
+    live_server, page, transactional_db, settings, monkeypatch
+):
+    """Issue 16: on the embedded default (no broker, tasks eager) the click waited for the whole
+    run. Now the run happens in a thread of the web process: the click lands on the progress at
+    once (the run is held on a gate to prove it) and the page refreshes itself; then the scores.
+    The run is held before it touches the database and the page is left while it runs: the
+    in-memory test database locks whole tables (a file database, as under `make run`, waits its
+    turn), so the browser and the run never query at once here."""
+    import threading
+    import time
+
+    from rebooking.backtest import service
+
+    settings.TASKS_IN_THREADS = True
+    salon = make_salon("Beta Hair", "beta")
+    make_member(salon, "bea", "owner")
+    load_history(salon, clients=12)
+    gate, real, threads = threading.Event(), service.backtest_run, []
+
+    def held(*, run_id):
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return real(run_id=run_id)
+
+    monkeypatch.setattr(service, "backtest_run", held)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "bea")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/salons/beta/")
+    page.goto(f"{live_server.url}/salons/beta/rebooking/backtest/")
+
+    started = time.monotonic()
+    page.click("[data-testid=run-backtest]")
+    page.locator("[data-testid=progress]").wait_for(timeout=5000)
+    assert time.monotonic() - started < 5  # the run is still held: the click did not wait for it
+    assert "Backtest started" in page.locator(".messages").inner_text()
+    assert page.locator("[data-testid=percent]").is_visible()
+    shoot(page, "a_backtest_progress")
+    with page.expect_navigation(timeout=6000):  # the page refreshes itself (Refresh: 3)
+        pass
+    assert page.locator("[data-testid=progress]").is_visible()
+
+    page.goto("about:blank")
+    gate.set()
+    threads[0].join(90)
+    assert not threads[0].is_alive()
+    page.goto(f"{live_server.url}/salons/beta/rebooking/backtest/")
+    assert page.locator("[data-testid=scores]").is_visible()
+    head = page.locator("[data-testid=scores-table] thead").inner_text()
+    assert "Reached the right clients" in head and "F1" not in head
+    assert "Outreach F1" in page.locator("[data-testid=metric-names]").inner_text()
+    shoot(page, "a_backtest_result")

@@ -72,7 +72,11 @@ def test_defaults_are_sqlite_and_eager():
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
     )
     result = manage("shell", "--no-imports", "-c", code, DJANGO_DEBUG="true", REDIS_URL="")
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://"]
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "memory://localhost/",
+    ]
 
 
 def test_database_and_redis_urls_select_postgres_and_redis():
@@ -96,3 +100,41 @@ def test_database_and_redis_urls_select_postgres_and_redis():
         "redis://127.0.0.1:6379/3",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+@pytest.mark.django_db
+def test_an_eager_task_publishes_without_the_kombu_hostname_warning(caplog):
+    """Eager tasks round-trip their arguments through a producer of the in-memory broker; with no
+    hostname in its URL kombu warned "No hostname was supplied" on every sync (issue 16). The
+    producer pool is made once per process, so the connection is also cloned here (each clone
+    reads the URL again, as the pool's first connection does)."""
+    from integrations.tasks import heartbeat
+    from salonsync.celery import app
+
+    with caplog.at_level("WARNING", logger="kombu"):
+        assert heartbeat.delay("settings-test").get() == "settings-test"
+        with app.connection_for_write() as connection:
+            connection.clone().release()
+    assert not [r for r in caplog.records if r.name.startswith("kombu")], caplog.text
+
+
+def test_sqlite_takes_the_write_lock_up_front_waits_for_it_and_uses_wal(tmp_path):
+    """The embedded default writes from several threads (requests, the backtest's thread, the
+    demo's beat): a deferred transaction upgrading to a write fails at once with "database is
+    locked", so transactions start IMMEDIATE, wait 20 s, and the file runs in WAL."""
+    code = (
+        "from django.conf import settings as s; from django.db import connection;"
+        "o = s.DATABASES['default']['OPTIONS'];"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(o['transaction_mode'], o['timeout'], c.fetchone()[0])"
+    )
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DJANGO_DEBUG="true",
+        REDIS_URL="",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+    )
+    assert result.stdout.split()[-3:] == ["IMMEDIATE", "20", "wal"], result.stderr

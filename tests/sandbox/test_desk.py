@@ -212,8 +212,30 @@ def test_phorest_desk_says_it_is_polled(user_client, db):
     response = user_client.post(
         desk_url(phorest), {"action": "cancel", "appointment": appointment.pk}, follow=True
     )
-    assert b"Phorest sends no webhooks" in response.content
+    text = unescape(response.content.decode())
+    assert "Phorest sends no webhooks: SalonSync polls Phorest" in text
+    assert "at the next incremental sync" in text  # no demo beat in this process
+    desk = unescape(user_client.get(desk_url(phorest)).content.decode())
+    assert "webhook to SalonSync" not in desk and "SalonSync polls Phorest" in desk
     assert not WebhookDelivery.objects.exists()
+
+
+def test_phorest_desk_says_a_minute_when_the_demo_beat_runs(user_client, db, monkeypatch):
+    from salonsync import demo_beat
+
+    monkeypatch.setattr(demo_beat, "_started", SimpleNamespace(is_set=lambda: True))
+    phorest = data.seed_account(
+        platform="phorest",
+        account_id="biz",
+        branch_id="br-1",
+        name="P",
+        username="global/u",
+        password="p",
+        clients=5,
+    )
+    desk = unescape(user_client.get(desk_url(phorest)).content.decode())
+    assert "appears in SalonSync within about 1 minute" in desk
+    assert "polls Phorest every 1 minute" in desk
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,14 @@
-"""Create (or bring up to date) the demo salon, its owner and, when the sandbox is on, one
-integration per platform connected to the sandbox's emulated businesses. Safe to run again."""
+"""Create (or bring up to date) the demo salon, its owner and, when the sandbox is on, the
+sandbox's emulated businesses: the salon is connected to Mindbody and Phorest, and Vagaro is left
+for the owner to connect with the credentials /sandbox/ shows (so the connect form can be tried).
+Safe to run again: a Vagaro integration the owner connected is kept."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from integrations.adapters.registry import get_adapter_class
 from integrations.models import Integration, IntegrationStatus, Membership, Salon
 from integrations.roles import Role
 
@@ -34,6 +37,7 @@ SANDBOX_ACCOUNTS = [
         "password": "demo-vagaro-client-secret",
         "account": {"business_id": "dEm0BuSiNeSs=="},
         "seed": 2,
+        "connect": False,  # the owner connects it (the demo's connect form to try)
     },
     {
         "platform": "phorest",
@@ -73,12 +77,17 @@ class Command(BaseCommand):
             salon, created = self._salon_and_owner(password)
         if settings.SANDBOX_ENABLED:
             for spec in SANDBOX_ACCOUNTS:
+                if not spec.get("connect", True):
+                    self.stdout.write(self._offer_sandbox(salon, spec, clients))
+                    continue
                 with transaction.atomic():
                     integration = self._connect_sandbox(salon, spec, clients)
                 line = f"  {integration.platform_name}: connected to the sandbox"
                 if not no_sync:
                     line += f"; {self._first_sync(integration)}"
                 self.stdout.write(line + ".")
+            if not no_sync:
+                self.stdout.write(self._first_overdue_scan(salon))
         else:
             self.stdout.write("SANDBOX_ENABLED is off: no demo integrations were created.")
         verb = "Created" if created else "Updated"
@@ -119,6 +128,50 @@ class Command(BaseCommand):
         if run.state != "succeeded":
             return f"first sync {run.state}: {run.error or 'see the logs'}"
         return f"{run.counts.get('appointments', 0)} appointments in the mirror"
+
+    def _first_overdue_scan(self, salon: Salon) -> str:
+        """The daily overdue scan once now, so the Rebooking page has suggestions from the start
+        (beat runs it daily afterwards); its adapters reach the sandbox in-process. Only the
+        first: once the salon has overdue suggestions, running seed_demo again adds none."""
+        from rebooking.models import RebookingSuggestion, SuggestionKind
+        from rebooking.services import overdue_scan
+        from sandbox.transport import in_process
+
+        if RebookingSuggestion.objects.filter(salon=salon, kind=SuggestionKind.OVERDUE).exists():
+            return "  Rebooking: the first overdue scan already ran."
+        with in_process(settings.SALONSYNC_PUBLIC_URL):
+            made = overdue_scan(salon=salon)
+        return f"  Rebooking: first overdue scan made {len(made)} suggestions."
+
+    def _offer_sandbox(self, salon: Salon, spec: dict, clients: int) -> str:
+        """The sandbox business only; the salon connects it from its Booking platforms page. An
+        integration the owner already connected keeps its webhook URL in the sandbox."""
+        from sandbox.data import seed_account
+        from sandbox.models import Account
+
+        mine = Integration.objects.filter(salon=salon, platform=spec["platform"]).first()
+        account = Account.objects.filter(
+            platform=spec["platform"], account_id=spec["account_id"]
+        ).first()
+        seed_account(
+            platform=spec["platform"],
+            account_id=spec["account_id"],
+            name=spec["name"],
+            timezone=salon.timezone,
+            username=spec["username"],
+            password=spec["password"],
+            webhook_url=account.webhook_url if account is not None and mine is not None else "",
+            webhook_secret=VAGARO_WEBHOOK_TOKEN if spec["platform"] == "vagaro" else "",
+            seed=spec["seed"],
+            clients=clients,
+        )
+        label = get_adapter_class(spec["platform"]).display_name
+        if mine is not None and mine.status == IntegrationStatus.CONNECTED:
+            return f"  {label}: already connected by the owner (left as it is)."
+        return (
+            f"  {label}: sandbox business ready; connect it from Booking platforms with the "
+            f"credentials at {settings.SALONSYNC_PUBLIC_URL.rstrip('/')}/sandbox/."
+        )
 
     def _connect_sandbox(self, salon: Salon, spec: dict, clients: int) -> Integration:
         from sandbox.data import seed_account
