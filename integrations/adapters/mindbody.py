@@ -14,7 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from ..money import normalize_currency
-from .base import AdapterConfig, Field, PlatformAdapter, daterange_chunks, parse_iso_datetime
+from .base import (
+    AdapterConfig,
+    ConnectGuide,
+    Field,
+    PlatformAdapter,
+    daterange_chunks,
+    parse_iso_datetime,
+)
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -135,7 +142,35 @@ class MindbodyAdapter(PlatformAdapter):
         Field("password", "Password", secret=True),
     )
     account_fields = (
-        Field("site_id", "Site ID", help_text="Your Mindbody site ID (-99 is Mindbody's sandbox)."),
+        Field(
+            "site_id",
+            "Site ID",
+            help_text="Your Mindbody site ID (-99 is Mindbody's sandbox).",
+            # Mindbody site ids are whole numbers (-99 is the sandbox).
+            pattern=r"^-?\d{1,10}$",
+            pattern_message=(
+                "A Mindbody site ID is a whole number, e.g. 123456 (or -99 for Mindbody's sandbox)."
+            ),
+        ),
+    )
+    settings_options = {"api_key": "MINDBODY_API_KEY"}  # the app's developer key
+    # What the connect page tells the owner (docs/platforms/mindbody.md §1.2, §1.3, §1.4, §7.15).
+    connect_guide = ConnectGuide(
+        summary="A staff login with access to appointments, plus your Mindbody site ID.",
+        where="Mindbody: your business's staff login and site ID",
+        steps=(
+            "Use the username and password of a Mindbody staff member (owner or manager) who can "
+            "see and book appointments; a dedicated “SalonSync” staff login is best.",
+            "Your Site ID is the number Mindbody gives your business (it appears as "
+            "“studioid” in your Mindbody booking links). Mindbody's sandbox site is -99.",
+            "Mindbody requires the site owner to approve SalonSync once, with an activation link "
+            "or code; if the test says the site is not activated, approve it and try again.",
+        ),
+        fields={
+            "username": "The staff member's Mindbody login (often an email address).",
+            "password": "That staff member's Mindbody password. Treated as a password.",
+            "site_id": "A whole number, e.g. 123456; -99 is Mindbody's sandbox.",
+        },
     )
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = STATUS_MAP
     default_status = AppointmentStatus.BOOKED

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .base import Field, PlatformAdapter, daterange_chunks
+from .base import ConnectGuide, Field, PlatformAdapter, daterange_chunks
 from .errors import AuthenticationError, IntegrationError, NotFoundError, ValidationError
 from .http import HttpFailure, quote_id
 from .types import (
@@ -128,6 +128,29 @@ class VagaroAdapter(PlatformAdapter):
     account_fields = (
         Field("business_id", "Business ID"),
         Field("business_group_id", "Business group ID", required=False),
+    )
+    # What the connect page tells the owner (docs/platforms/vagaro.md §1).
+    connect_guide = ConnectGuide(
+        summary="Client ID and secret from Vagaro's Developer settings, plus your business ID.",
+        where="Vagaro: Settings > Developers > APIs & Webhooks",
+        steps=(
+            "Sign in to Vagaro as the business owner and open Settings > Developers > "
+            "APIs & Webhooks (vagaro.com/setting/developers/apisandwebhooks).",
+            "If APIs are not enabled yet, send Vagaro's request form there; access is usually "
+            "granted in about two days.",
+            "Copy the Client ID and the Client Secret Key shown there into the form below.",
+            "Your Business ID is shown on the same page; a multi-location group also has a "
+            "Business Group ID (optional).",
+            "After connecting, create a webhook in Vagaro pointing at the URL SalonSync shows you "
+            "and paste the verification token Vagaro gives you on the re-authenticate form.",
+        ),
+        fields={
+            "client_id": "Settings > Developers > APIs & Webhooks, “Client ID”.",
+            "client_secret": "Same page, “Client Secret Key”. Treated as a password.",
+            "webhook_token": "Optional now: shown by Vagaro when you create the webhook.",
+            "business_id": "Same page; one per location.",
+            "business_group_id": "Only for multi-location groups.",
+        },
     )
     status_map = STATUS_MAP
     default_status = AppointmentStatus.BOOKED
