@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -89,7 +90,6 @@ def test_webhooks_are_routed_exactly_for_platforms_that_declare_them(platform):
 
 
 def _url_kwargs(route: str) -> dict[str, str]:
-    import re
     import uuid
 
     return {name: str(uuid.uuid4()) for name in re.findall(r"<(?:\w+:)?(\w+)>", route)}
@@ -189,3 +189,43 @@ def test_a_fourth_platform_registers_without_touching_any_adapter(zen):
     registry.unregister("zen")
     with pytest.raises(ConfigurationError):
         registry.get_adapter_class("zen")
+
+
+# -- docs/adding-a-platform.md is the true list -------------------------------------------------
+CHECKLIST = TESTS.parent / "docs" / "adding-a-platform.md"
+
+
+def _checklist_paths(section: str) -> list[str]:
+    text = CHECKLIST.read_text(encoding="utf-8")
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", body, re.MULTILINE)
+
+
+@pytest.mark.parametrize("platform", sorted(registry.PLATFORMS))
+def test_adding_a_platform_lists_files_every_platform_has(platform):
+    paths = _checklist_paths("1. Every platform")
+    webhook_paths = _checklist_paths("2. If it sends webhooks")
+    assert len(paths) >= 10 and len(webhook_paths) >= 5
+    cls = registry.get_adapter_class(platform)
+    if cls.capabilities.webhooks != WebhookAuth.NONE:
+        paths += webhook_paths
+    for path in paths:
+        concrete = path.replace("<p>", platform).replace("<P>", platform.upper())
+        assert (TESTS.parent / concrete).exists(), f"{concrete} (docs/adding-a-platform.md)"
+        if path.startswith("salonsync/conf/base.py"):
+            assert cls.base_url_setting in (TESTS.parent / concrete).read_text()
+
+
+def test_shared_code_names_no_platform():
+    """The files docs/adding-a-platform.md says a new platform does not edit."""
+    text = CHECKLIST.read_text(encoding="utf-8")
+    shared = text.split("Shared code (", 1)[1].split(") names no", 1)[0]
+    files = re.findall(r"`([\w/]+\.py)`", shared)
+    assert len(files) >= 8
+    for name in files:
+        found = list((TESTS.parent).rglob(name)) if "/" not in name else [TESTS.parent / name]
+        assert found, name
+        for path in found:
+            source = path.read_text(encoding="utf-8")
+            for platform in registry.PLATFORMS:
+                assert f'"{platform}"' not in source, f"{path.name} names {platform}"
