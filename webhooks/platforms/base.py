@@ -105,12 +105,13 @@ class WebhookPlatform:
         return None
 
     def event_from(self, envelope: Any, adapter: PlatformAdapter) -> Event:
-        """One delivery as a normalized Event; an unknown event name is EventKind.UNKNOWN, never
-        an exception. ``adapter`` lends its record normalizers and the salon's time zone."""
+        """One delivery as a normalized Event. An unknown event name is EventKind.UNKNOWN, never
+        an exception; a delivery that cannot be read raises ValidationError (the event is dead,
+        not retried). ``adapter`` lends its record normalizers and the salon's time zone."""
         raise NotImplementedError
 
     def parse(self, payload: Mapping[str, Any], integration: Integration) -> list[Event]:
-        """The delivery's normalized Events (the view and the worker call this)."""
+        """The delivery's normalized Events (webhooks/services.py calls this when processing)."""
         return [self.event_from(payload, self.adapter_for(integration))]
 
     def adapter_for(self, integration: Integration) -> PlatformAdapter:
