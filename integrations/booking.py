@@ -45,8 +45,10 @@ TRANSIENT_FAILURES_FOR_ERROR = 3
 
 def adapter_config_for(integration: Integration, **overrides: Any) -> AdapterConfig:
     options = {**integration.options}
-    if integration.platform == "mindbody" and settings.MINDBODY_API_KEY:
-        options.setdefault("api_key", settings.MINDBODY_API_KEY)
+    for option, setting in get_adapter_class(integration.platform).settings_options.items():
+        value = getattr(settings, setting, "")
+        if value:
+            options.setdefault(option, value)
     token = None
     if integration.access_token:
         token = Token(integration.access_token, integration.token_expires_at)

@@ -4,102 +4,27 @@ and the per-platform guide telling the owner what to paste and where to find it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from django import forms
 
-from .adapters.base import Field
+from .adapters.base import ConnectGuide, Field
+from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class
 from .models import Integration
 
 MAX_VALUE_LENGTH = 500
-# Identifiers (``*_id`` fields) never contain whitespace;
-# Mindbody site ids are whole numbers (-99 is the sandbox).
+# Identifiers (``*_id`` fields) never contain whitespace; a platform's own rule for a value is
+# declared on its adapter's Field (``pattern``, ``pattern_message``).
 _NO_SPACE = re.compile(r"^\S+$")
-_PATTERNS: dict[tuple[str, str], tuple[re.Pattern[str], str]] = {
-    ("mindbody", "site_id"): (
-        re.compile(r"^-?\d{1,10}$"),
-        "A Mindbody site ID is a whole number, e.g. 123456 (or -99 for Mindbody's sandbox).",
-    ),
-}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
-class PlatformGuide:
-    summary: str  # one line on the platform card
-    where: str  # where in the platform the owner finds the values
-    steps: tuple[str, ...]
-    fields: dict[str, str] = field(default_factory=dict)  # field name -> where to find it
-    note: str = ""
-
-
-# From docs/platforms/vagaro.md §1, docs/platforms/mindbody.md §1.2, §1.3, §1.4, §7.15
-# and docs/platforms/phorest.md §1.
-GUIDES: dict[str, PlatformGuide] = {
-    "vagaro": PlatformGuide(
-        summary="Client ID and secret from Vagaro's Developer settings, plus your business ID.",
-        where="Vagaro: Settings > Developers > APIs & Webhooks",
-        steps=(
-            "Sign in to Vagaro as the business owner and open Settings > Developers > "
-            "APIs & Webhooks (vagaro.com/setting/developers/apisandwebhooks).",
-            "If APIs are not enabled yet, send Vagaro's request form there; access is usually "
-            "granted in about two days.",
-            "Copy the Client ID and the Client Secret Key shown there into the form below.",
-            "Your Business ID is shown on the same page; a multi-location group also has a "
-            "Business Group ID (optional).",
-            "After connecting, create a webhook in Vagaro pointing at the URL SalonSync shows you "
-            "and paste the verification token Vagaro gives you on the re-authenticate form.",
-        ),
-        fields={
-            "client_id": "Settings > Developers > APIs & Webhooks, “Client ID”.",
-            "client_secret": "Same page, “Client Secret Key”. Treated as a password.",
-            "webhook_token": "Optional now: shown by Vagaro when you create the webhook.",
-            "business_id": "Same page; one per location.",
-            "business_group_id": "Only for multi-location groups.",
-        },
-    ),
-    "mindbody": PlatformGuide(
-        summary="A staff login with access to appointments, plus your Mindbody site ID.",
-        where="Mindbody: your business's staff login and site ID",
-        steps=(
-            "Use the username and password of a Mindbody staff member (owner or manager) who can "
-            "see and book appointments; a dedicated “SalonSync” staff login is best.",
-            "Your Site ID is the number Mindbody gives your business (it appears as "
-            "“studioid” in your Mindbody booking links). Mindbody's sandbox site is -99.",
-            "Mindbody requires the site owner to approve SalonSync once, with an activation link "
-            "or code; if the test says the site is not activated, approve it and try again.",
-        ),
-        fields={
-            "username": "The staff member's Mindbody login (often an email address).",
-            "password": "That staff member's Mindbody password. Treated as a password.",
-            "site_id": "A whole number, e.g. 123456; -99 is Mindbody's sandbox.",
-        },
-    ),
-    "phorest": PlatformGuide(
-        summary="API credentials issued by Phorest support, plus your business and branch IDs.",
-        where="Phorest: API credentials are issued by Phorest support",
-        steps=(
-            "Phorest does not show API credentials in its settings: ask Phorest support, from an "
-            "email address linked to your business and quoting your Phorest account number, "
-            "for third-party API access for SalonSync.",
-            "They send an API username that starts with “global/” (e.g. "
-            "global/you@salon.com), a password, your Business ID and your Branch ID.",
-            "Paste them below exactly as sent, including the “global/” prefix.",
-        ),
-        fields={
-            "username": "Starts with “global/”, e.g. global/you@salon.com.",
-            "password": "The API password from Phorest support. Treated as a password.",
-            "business_id": "Sent by Phorest support with the credentials.",
-            "branch_id": "Sent by Phorest support; one per salon location.",
-        },
-        note="Phorest sends no webhooks: SalonSync keeps your appointments current by polling.",
-    ),
-}
-
-
-def guide_for(platform: str) -> PlatformGuide:
-    return GUIDES.get(platform) or PlatformGuide(summary="", where="", steps=())
+def guide_for(platform: str) -> ConnectGuide:
+    """The platform's connect guide, declared by its adapter (``connect_guide``)."""
+    try:
+        return get_adapter_class(platform).connect_guide
+    except ConfigurationError:  # not a registered platform
+        return ConnectGuide(summary="", where="", steps=())
 
 
 class CredentialForm(forms.Form):
@@ -129,7 +54,7 @@ class CredentialForm(forms.Form):
         for f in adapter.account_fields:
             self.fields[f.name] = self._field(f, guide, keep_saved=False)
 
-    def _field(self, spec: Field, guide: PlatformGuide, *, keep_saved: bool) -> forms.CharField:
+    def _field(self, spec: Field, guide: ConnectGuide, *, keep_saved: bool) -> forms.CharField:
         help_text = guide.fields.get(spec.name) or spec.help_text
         if keep_saved:
             help_text = f"Saved. Leave blank to keep it. {help_text}".strip()
@@ -157,9 +82,9 @@ class CredentialForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        secret_names = {
-            f.name for f in get_adapter_class(self.platform).credential_fields if f.secret
-        }
+        adapter = get_adapter_class(self.platform)
+        specs = {f.name: f for f in (*adapter.credential_fields, *adapter.account_fields)}
+        secret_names = {f.name for f in adapter.credential_fields if f.secret}
         for name, value in list(cleaned.items()):
             if not value:
                 continue
@@ -170,10 +95,10 @@ class CredentialForm(forms.Form):
                 )
             elif name.endswith("_id") and name not in secret_names and not _NO_SPACE.match(value):
                 self.add_error(name, f"The {label.lower()} cannot contain spaces.")
-            elif (self.platform, name) in _PATTERNS:
-                pattern, message = _PATTERNS[(self.platform, name)]
-                if not pattern.match(value):
-                    self.add_error(name, message)
+            elif (
+                specs.get(name) and specs[name].pattern and not re.match(specs[name].pattern, value)
+            ):
+                self.add_error(name, specs[name].pattern_message or f"Check the {label.lower()}.")
         return cleaned
 
     def values(self) -> dict[str, str]:

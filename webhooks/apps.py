@@ -16,7 +16,7 @@ class WebhooksConfig(AppConfig):
         from integrations.status_extras import register
 
         from .models import FINAL_STATUSES, WebhookEvent
-        from .platforms.mindbody import forget_routes
+        from .platforms import forget_routes
         from .selectors import integration_webhook_stats
 
         # The status page shows the last 24 hours of deliveries (integrations/detail.html).

@@ -14,7 +14,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from integrations.adapters import errors
-from integrations.adapters.base import parse_iso_datetime
 from integrations.adapters.types import Event, EventKind
 from integrations.booking import BookingService
 from integrations.events import EventService
@@ -79,7 +78,7 @@ def webhook_record(
                 integration=integration,
                 external_id=external_id[:200],
                 event_type=handler.event_type(payload),
-                occurred_at=_occurred_at(payload),
+                occurred_at=handler.occurred_at(payload),
                 headers=handler.scrub_headers(request),
                 body=request.body,
                 remote_ip=_remote_ip(request),
@@ -241,18 +240,6 @@ def webhook_replay(*, events) -> int:
     for pk in ids:
         webhook_enqueue(event=WebhookEvent(pk=pk))
     return len(ids)
-
-
-def _occurred_at(payload: dict[str, Any]) -> datetime | None:
-    for key in ("eventInstanceOriginationDateTime", "createdDate", "createdAt"):
-        value = payload.get(key)
-        if isinstance(value, str):
-            try:
-                parsed = parse_iso_datetime(value)
-            except ValueError:
-                return None
-            return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.utc)
-    return None
 
 
 def _remote_ip(request) -> str | None:

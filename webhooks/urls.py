@@ -1,8 +1,12 @@
+"""One path per webhook platform, declared by its module (``WebhookPlatform.url_path``) and
+named ``<platform>_webhook``; a platform that sends no webhooks has none."""
+
 from django.urls import path
 
 from . import views
+from .platforms import WEBHOOK_PLATFORMS
 
 urlpatterns = [
-    path("mindbody/", views.mindbody_webhook, name="mindbody_webhook"),
-    path("vagaro/<uuid:integration_id>/", views.vagaro_webhook, name="vagaro_webhook"),
+    path(handler.url_path, views.receive, {"platform": key}, name=f"{key}_webhook")
+    for key, handler in sorted(WEBHOOK_PLATFORMS.items())
 ]

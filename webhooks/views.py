@@ -101,11 +101,6 @@ def _answer_delivery(request, platform: str, **kwargs):
 
 @csrf_exempt
 @transaction.non_atomic_requests
-def mindbody_webhook(request):
-    return _receive(request, "mindbody")
-
-
-@csrf_exempt
-@transaction.non_atomic_requests
-def vagaro_webhook(request, integration_id):
-    return _receive(request, "vagaro", integration_id=integration_id)
+def receive(request, platform: str, **kwargs):
+    """One platform's endpoint (webhooks/urls.py passes ``platform`` and the URL's kwargs)."""
+    return _receive(request, platform, **kwargs)

@@ -53,13 +53,29 @@ TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Field:
-    """A credential or account field the connect form asks for."""
+    """A credential or account field the connect form asks for.
+
+    ``pattern`` (a regular expression the whole value must match) and ``pattern_message`` (what
+    the form says when it does not) are the platform's own rule for the value, if it has one."""
 
     name: str
     label: str
     secret: bool = False
     required: bool = True
     help_text: str = ""
+    pattern: str = ""
+    pattern_message: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectGuide:
+    """What the connect page tells an owner: what to paste and where to find it."""
+
+    summary: str  # one line on the platform card
+    where: str  # where in the platform the owner finds the values
+    steps: tuple[str, ...]
+    fields: Mapping[str, str] = field(default_factory=dict)  # field name -> where to find it
+    note: str = ""
 
 
 @dataclass
@@ -94,6 +110,10 @@ class PlatformAdapter(ABC):
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = {}
     default_status: ClassVar[AppointmentStatus] = AppointmentStatus.BOOKED
     uses_token: ClassVar[bool] = True
+    # Adapter option -> the Django setting that supplies it when the integration sets none
+    # (e.g. Mindbody's app-wide developer key: {"api_key": "MINDBODY_API_KEY"}).
+    settings_options: ClassVar[Mapping[str, str]] = {}
+    connect_guide: ClassVar[ConnectGuide] = ConnectGuide(summary="", where="", steps=())
 
     def __init__(self, config: AdapterConfig) -> None:
         self.initialize(config)

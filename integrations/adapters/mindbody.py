@@ -1,4 +1,4 @@
-"""Mindbody Public API v6 adapter (staff user token) and webhook event normalization.
+"""Mindbody Public API v6 adapter (staff user token). Its webhooks: webhooks/platforms/mindbody.py.
 
 Reference: docs/platforms/mindbody.md and Mindbody's v6 Swagger spec. Every call carries
 the app's developer ``Api-Key`` and the business's ``SiteId``; staff-only reads and all writes add
@@ -14,7 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from ..money import normalize_currency
-from .base import AdapterConfig, Field, PlatformAdapter, daterange_chunks, parse_iso_datetime
+from .base import (
+    AdapterConfig,
+    ConnectGuide,
+    Field,
+    PlatformAdapter,
+    daterange_chunks,
+    parse_iso_datetime,
+)
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -34,8 +41,6 @@ from .types import (
     Capabilities,
     ConnectionResult,
     Customer,
-    Event,
-    EventKind,
     Location,
     Provider,
     Service,
@@ -111,21 +116,6 @@ STATUS_MAP: dict[str, AppointmentStatus] = {
     "LateCancelled": AppointmentStatus.LATE_CANCELLED,
 }
 
-EVENT_KINDS: dict[str, EventKind] = {
-    "appointmentBooking.created": EventKind.APPOINTMENT_CREATED,
-    "appointmentBooking.updated": EventKind.APPOINTMENT_UPDATED,
-    "appointmentBooking.cancelled": EventKind.APPOINTMENT_CANCELLED,
-    # An add-on changes the appointment but the event carries only ids: a hint to re-read.
-    "appointmentAddOn.created": EventKind.APPOINTMENT_UPDATED,
-    "appointmentAddOn.deleted": EventKind.APPOINTMENT_UPDATED,
-    "client.created": EventKind.CUSTOMER_CREATED,
-    "client.updated": EventKind.CUSTOMER_UPDATED,
-    # Mindbody never deletes clients; deactivation is its removal (data.active is False).
-    "client.deactivated": EventKind.CUSTOMER_DELETED,
-}
-# Webhook appointment events use their own vocabulary, refined by isConfirmed/hasArrived.
-WEBHOOK_STATUS = {"Scheduled": AppointmentStatus.BOOKED, "Cancelled": AppointmentStatus.CANCELLED}
-
 
 def _sid(value: Any) -> str:
     return "" if value is None else str(value)
@@ -152,7 +142,35 @@ class MindbodyAdapter(PlatformAdapter):
         Field("password", "Password", secret=True),
     )
     account_fields = (
-        Field("site_id", "Site ID", help_text="Your Mindbody site ID (-99 is Mindbody's sandbox)."),
+        Field(
+            "site_id",
+            "Site ID",
+            help_text="Your Mindbody site ID (-99 is Mindbody's sandbox).",
+            # Mindbody site ids are whole numbers (-99 is the sandbox).
+            pattern=r"^-?\d{1,10}$",
+            pattern_message=(
+                "A Mindbody site ID is a whole number, e.g. 123456 (or -99 for Mindbody's sandbox)."
+            ),
+        ),
+    )
+    settings_options = {"api_key": "MINDBODY_API_KEY"}  # the app's developer key
+    # What the connect page tells the owner (docs/platforms/mindbody.md §1.2, §1.3, §1.4, §7.15).
+    connect_guide = ConnectGuide(
+        summary="A staff login with access to appointments, plus your Mindbody site ID.",
+        where="Mindbody: your business's staff login and site ID",
+        steps=(
+            "Use the username and password of a Mindbody staff member (owner or manager) who can "
+            "see and book appointments; a dedicated “SalonSync” staff login is best.",
+            "Your Site ID is the number Mindbody gives your business (it appears as "
+            "“studioid” in your Mindbody booking links). Mindbody's sandbox site is -99.",
+            "Mindbody requires the site owner to approve SalonSync once, with an activation link "
+            "or code; if the test says the site is not activated, approve it and try again.",
+        ),
+        fields={
+            "username": "The staff member's Mindbody login (often an email address).",
+            "password": "That staff member's Mindbody password. Treated as a password.",
+            "site_id": "A whole number, e.g. 123456; -99 is Mindbody's sandbox.",
+        },
     )
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = STATUS_MAP
     default_status = AppointmentStatus.BOOKED
@@ -535,106 +553,6 @@ class MindbodyAdapter(PlatformAdapter):
             provider_id=_sid((data.get("Staff") or {}).get("Id")),
             service_id=_sid((data.get("SessionType") or {}).get("Id")),
             location_id=_sid((data.get("Location") or {}).get("Id")),
-            raw=dict(data),
-        )
-
-    def normalize_event(self, envelope: Mapping[str, Any]) -> Event:
-        """A webhook envelope (messageId, eventId, eventData...) as an Event; never raises on an
-        unknown eventId. Payloads that only carry ids give data=None: re-read the record."""
-        if not isinstance(envelope, Mapping):
-            raise ValidationError(
-                "A Mindbody webhook body must be an object.", platform=self.platform
-            )
-        event_type = envelope.get("eventId")
-        if not isinstance(event_type, str):
-            event_type = ""
-        kind = EVENT_KINDS.get(event_type, EventKind.UNKNOWN)
-        data = envelope.get("eventData")
-        data = data if isinstance(data, Mapping) else {}
-        occurred = envelope.get("eventInstanceOriginationDateTime")
-        if kind.value.startswith("appointment."):
-            object_id = data.get("appointmentId")
-        elif kind.value.startswith("customer."):
-            object_id = data.get("clientId")
-        else:
-            object_id = data.get("appointmentId") or data.get("clientId") or ""
-        payload: Appointment | Customer | None = None
-        if kind is not EventKind.UNKNOWN and event_type != "appointmentBooking.cancelled":
-            try:
-                if event_type.startswith("appointmentBooking."):
-                    payload = self._event_appointment(data)
-                elif event_type.startswith("client."):
-                    payload = self._event_customer(
-                        data, active=kind is not EventKind.CUSTOMER_DELETED
-                    )
-            except (
-                KeyError,
-                TypeError,
-                ValueError,
-                AttributeError,
-                ArithmeticError,
-                IntegrationError,
-            ):
-                logger.warning("mindbody: unreadable %s payload, treated as a hint", event_type)
-        return Event(
-            kind=kind,
-            platform=self.platform,
-            event_id=_sid(envelope.get("messageId")),
-            object_id=_sid(object_id),
-            occurred_at=self._event_time(occurred),
-            data=payload,
-            account_id=_sid(data.get("siteId")),
-            raw=dict(envelope),
-        )
-
-    def _event_time(self, value: Any) -> datetime | None:
-        """The event's origination time (UTC); an unreadable one is no reason to drop the event."""
-        if not isinstance(value, str) or not value.strip():
-            return None
-        try:
-            return self._utc(value)
-        except ValueError:
-            logger.warning("mindbody: unreadable event time %r", value[:40])
-            return None
-
-    def _event_appointment(self, data: Mapping[str, Any]) -> Appointment:
-        status = WEBHOOK_STATUS.get(data.get("status"))
-        if status is None:
-            logger.warning("mindbody: unknown webhook status %r", data.get("status"))
-            status = self.default_status
-        if status is AppointmentStatus.BOOKED and data.get("hasArrived"):
-            status = AppointmentStatus.ARRIVED
-        elif status is AppointmentStatus.BOOKED and data.get("isConfirmed"):
-            status = AppointmentStatus.CONFIRMED
-        start = self.local_datetime(data["startDateTime"])
-        end = self._local(data.get("endDateTime")) or start + timedelta(
-            minutes=int(data.get("durationMinutes") or 0)
-        )
-        return Appointment(
-            platform_id=_sid(self.require(data, "appointmentId")),  # never an empty id
-            status=status,
-            start=start,
-            end=end,
-            customer_id=_sid(data.get("clientId")),
-            service_id=_sid(data.get("sessionTypeId")),
-            provider_id=_sid(data.get("staffId")),
-            location_id=_sid(data.get("locationId")),
-            service_name=data.get("appointmentName") or "",
-            notes=data.get("notes") or "",
-            raw=dict(data),
-        )
-
-    def _event_customer(self, data: Mapping[str, Any], *, active: bool) -> Customer:
-        return Customer(
-            platform_id=_sid(self.require(data, "clientId")),  # never an empty id
-            first_name=data.get("firstName") or "",
-            last_name=data.get("lastName") or "",
-            email=data.get("email") or "",
-            phone=data.get("mobilePhone") or data.get("homePhone") or data.get("workPhone") or "",
-            created_at=self._local(data.get("creationDateTime")),
-            active=active,
-            email_opt_in=data.get("sendPromotionalEmails"),
-            sms_opt_in=data.get("sendPromotionalTexts"),
             raw=dict(data),
         )
 

@@ -23,7 +23,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..money import normalize_currency
-from .base import AdapterConfig, Field, PlatformAdapter, daterange_chunks, parse_iso_datetime
+from .base import (
+    AdapterConfig,
+    ConnectGuide,
+    Field,
+    PlatformAdapter,
+    daterange_chunks,
+    parse_iso_datetime,
+)
 from .errors import IntegrationError, NotFoundError, ValidationError
 from .http import quote_id
 from .types import (
@@ -104,6 +111,26 @@ class PhorestAdapter(PlatformAdapter):
         Field("password", "API password", secret=True),
     )
     account_fields = (Field("business_id", "Business ID"), Field("branch_id", "Branch ID"))
+    # What the connect page tells the owner (docs/platforms/phorest.md §1).
+    connect_guide = ConnectGuide(
+        summary="API credentials issued by Phorest support, plus your business and branch IDs.",
+        where="Phorest: API credentials are issued by Phorest support",
+        steps=(
+            "Phorest does not show API credentials in its settings: ask Phorest support, from an "
+            "email address linked to your business and quoting your Phorest account number, "
+            "for third-party API access for SalonSync.",
+            "They send an API username that starts with “global/” (e.g. "
+            "global/you@salon.com), a password, your Business ID and your Branch ID.",
+            "Paste them below exactly as sent, including the “global/” prefix.",
+        ),
+        fields={
+            "username": "Starts with “global/”, e.g. global/you@salon.com.",
+            "password": "The API password from Phorest support. Treated as a password.",
+            "business_id": "Sent by Phorest support with the credentials.",
+            "branch_id": "Sent by Phorest support; one per salon location.",
+        },
+        note="Phorest sends no webhooks: SalonSync keeps your appointments current by polling.",
+    )
     uses_token = False
     # ``state`` values. BOOKED/CHECKED_IN/PAID are seen in live code; the rest appear in one
     # low-weight source only and are mapped in case they exist.

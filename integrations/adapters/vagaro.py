@@ -20,11 +20,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .base import Field, PlatformAdapter, daterange_chunks, parse_iso_datetime
+from .base import ConnectGuide, Field, PlatformAdapter, daterange_chunks
 from .errors import AuthenticationError, IntegrationError, NotFoundError, ValidationError
 from .http import HttpFailure, quote_id
 from .types import (
-    ENDED_STATUSES,
     Appointment,
     AppointmentFilters,
     AppointmentStatus,
@@ -33,8 +32,6 @@ from .types import (
     Capabilities,
     ConnectionResult,
     Customer,
-    Event,
-    EventKind,
     Location,
     Provider,
     Service,
@@ -93,16 +90,6 @@ STATUS_MAP: dict[str, AppointmentStatus] = {
 }
 STAFF_TIME_OFF = "PersonalOff"
 
-_APPOINTMENT_EVENTS = {
-    "created": EventKind.APPOINTMENT_CREATED,
-    "updated": EventKind.APPOINTMENT_UPDATED,
-    "deleted": EventKind.APPOINTMENT_DELETED,
-}
-_CUSTOMER_EVENTS = {
-    "created": EventKind.CUSTOMER_CREATED,
-    "updated": EventKind.CUSTOMER_UPDATED,
-    "deleted": EventKind.CUSTOMER_DELETED,  # not documented; harmless to understand
-}
 # Keys under which a list answer may carry its items (bare lists and `data: [...]` work too).
 # fmt: off
 _LIST_KEYS = ("items", "results", "appointments", "customers", "services", "employees",
@@ -141,6 +128,29 @@ class VagaroAdapter(PlatformAdapter):
     account_fields = (
         Field("business_id", "Business ID"),
         Field("business_group_id", "Business group ID", required=False),
+    )
+    # What the connect page tells the owner (docs/platforms/vagaro.md §1).
+    connect_guide = ConnectGuide(
+        summary="Client ID and secret from Vagaro's Developer settings, plus your business ID.",
+        where="Vagaro: Settings > Developers > APIs & Webhooks",
+        steps=(
+            "Sign in to Vagaro as the business owner and open Settings > Developers > "
+            "APIs & Webhooks (vagaro.com/setting/developers/apisandwebhooks).",
+            "If APIs are not enabled yet, send Vagaro's request form there; access is usually "
+            "granted in about two days.",
+            "Copy the Client ID and the Client Secret Key shown there into the form below.",
+            "Your Business ID is shown on the same page; a multi-location group also has a "
+            "Business Group ID (optional).",
+            "After connecting, create a webhook in Vagaro pointing at the URL SalonSync shows you "
+            "and paste the verification token Vagaro gives you on the re-authenticate form.",
+        ),
+        fields={
+            "client_id": "Settings > Developers > APIs & Webhooks, “Client ID”.",
+            "client_secret": "Same page, “Client Secret Key”. Treated as a password.",
+            "webhook_token": "Optional now: shown by Vagaro when you create the webhook.",
+            "business_id": "Same page; one per location.",
+            "business_group_id": "Only for multi-location groups.",
+        },
     )
     status_map = STATUS_MAP
     default_status = AppointmentStatus.BOOKED
@@ -485,68 +495,6 @@ class VagaroAdapter(PlatformAdapter):
             raw=dict(data),
         )
 
-    def normalize_event(self, envelope: Mapping[str, Any]) -> Event:
-        """A webhook delivery {id, createdDate|createdAt, type, action, payload} as an Event.
-
-        Unknown types and actions (formResponse, transaction, ...) become EventKind.UNKNOWN.
-        """
-        if not isinstance(envelope, Mapping):
-            raise ValidationError(
-                "A Vagaro webhook body must be an object.", platform=self.platform
-            )
-        payload = envelope.get("payload")
-        payload = payload if isinstance(payload, Mapping) else {}
-        kind_of, action = envelope.get("type"), envelope.get("action")
-        action = action if isinstance(action, str) else ""  # a list or object is no dict key
-        common = {
-            "platform": self.platform,
-            "event_id": _text(envelope.get("id")),
-            "occurred_at": _utc_or_none(_first(envelope, "createdDate", "createdAt")),
-            "raw": dict(envelope),
-        }
-        if kind_of == "appointment" and action in _APPOINTMENT_EVENTS:
-            return self._appointment_event(envelope, payload, _APPOINTMENT_EVENTS[action], common)
-        if kind_of == "customer" and action in _CUSTOMER_EVENTS:
-            self.require(envelope, "id")
-            customer = self.normalize(payload, "customer")
-            ids = payload.get("businessIds") if isinstance(payload.get("businessIds"), list) else []
-            account = self.business_id if self.business_id in ids else _text(ids[0] if ids else "")
-            kind = _CUSTOMER_EVENTS[action]
-            return Event(
-                kind, object_id=customer.platform_id, data=customer, account_id=account, **common
-            )
-        object_id = _text(_first(payload, "appointmentId", "customerId", "id"))
-        return Event(
-            EventKind.UNKNOWN,
-            object_id=object_id,
-            account_id=_text(payload.get("businessId")),
-            **common,
-        )
-
-    def _appointment_event(self, envelope, payload, kind: EventKind, common: dict) -> Event:
-        self.require(envelope, "id")
-        object_id = str(self.require(payload, "appointmentId"))
-        try:
-            data = self.normalize(payload, "appointment")
-        except ValidationError:
-            if kind is not EventKind.APPOINTMENT_DELETED:
-                raise
-            data = None  # a deletion may carry only the id
-        if (
-            kind is EventKind.APPOINTMENT_UPDATED
-            and data is not None
-            and data.status in ENDED_STATUSES
-            and not is_staff_time_off(data)
-        ):
-            kind = EventKind.APPOINTMENT_CANCELLED
-        return Event(
-            kind,
-            object_id=object_id,
-            data=data,
-            account_id=_text(payload.get("businessId")),
-            **common,
-        )
-
     def _optional_time(self, data: Mapping[str, Any], *keys: str) -> datetime | None:
         value = _first(data, *keys)
         return self.local_datetime(value) if isinstance(value, str) and value else None
@@ -612,15 +560,3 @@ def _meta(body: Any, key: str) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
-
-
-def _utc_or_none(value: Any) -> datetime | None:
-    """Webhook timestamps are UTC ('Z'); one without an offset is read as UTC too."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = parse_iso_datetime(value)
-    except ValueError:
-        logger.warning("vagaro: unreadable event time %r", value)
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,15 +1,26 @@
-"""What a platform's webhooks need: find the integration, verify, name the event, parse it."""
+"""What a platform's webhooks need: find the integration, verify, name the event, date it, parse it.
+
+Each platform that sends webhooks has one module here (``webhooks/platforms/<platform>.py``) that
+owns its whole envelope: the signature, the delivery id, the event name, the time it happened and
+the parse into normalized Events. The platform's adapter stays its API client; a webhook module
+only borrows the adapter's record normalizers and time-zone helpers (no network call).
+"""
 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
+from integrations.adapters.base import PlatformAdapter, parse_iso_datetime
 from integrations.adapters.registry import get_adapter_class
 from integrations.adapters.types import Event
 from integrations.booking import adapter_config_for
 from integrations.models import Integration, IntegrationStatus
+
+logger = logging.getLogger(__name__)
 
 
 class Rejected(Exception):
@@ -41,8 +52,26 @@ def split_secrets(value: str | None) -> list[str]:
     return [part for part in (value or "").replace(",", " ").split() if part]
 
 
+def utc_time(value: Any) -> datetime | None:
+    """A webhook timestamp (UTC by the vendors' documents): one without an offset is read as UTC;
+    a missing or unreadable one is None, never a reason to refuse the delivery."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_iso_datetime(value)
+    except ValueError:
+        if value.strip():
+            logger.warning("unreadable webhook event time %r", value[:40])
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 class WebhookPlatform:
-    platform: str
+    platform: ClassVar[str]
+    # The path under /webhooks/ (webhooks/urls.py routes every registered platform by it).
+    url_path: ClassVar[str]
+    # Envelope keys that may carry the time the event happened, in order (see occurred_at).
+    occurred_at_keys: ClassVar[tuple[str, ...]] = ()
     # Headers kept on the stored event (lower-case); everything else is dropped, secrets masked.
     kept_headers: tuple[str, ...] = ("content-type", "user-agent", "content-length")
     secret_headers: tuple[str, ...] = ()
@@ -66,10 +95,28 @@ class WebhookPlatform:
     def event_type(self, payload: Mapping[str, Any]) -> str:
         raise NotImplementedError
 
+    def occurred_at(self, payload: Mapping[str, Any]) -> datetime | None:
+        """When the platform says the event happened (stored on the WebhookEvent row): the first
+        of ``occurred_at_keys`` that holds text."""
+        for key in self.occurred_at_keys:
+            value = payload.get(key)
+            if isinstance(value, str):
+                return utc_time(value)
+        return None
+
+    def event_from(self, envelope: Any, adapter: PlatformAdapter) -> Event:
+        """One delivery as a normalized Event. An unknown event name is EventKind.UNKNOWN, never
+        an exception; a delivery that cannot be read raises ValidationError (the event is dead,
+        not retried). ``adapter`` lends its record normalizers and the salon's time zone."""
+        raise NotImplementedError
+
     def parse(self, payload: Mapping[str, Any], integration: Integration) -> list[Event]:
-        # Building an adapter makes no network call; normalize_event only reads the payload.
-        adapter = get_adapter_class(self.platform)(adapter_config_for(integration))
-        return [adapter.normalize_event(payload)]
+        """The delivery's normalized Events (webhooks/services.py calls this when processing)."""
+        return [self.event_from(payload, self.adapter_for(integration))]
+
+    def adapter_for(self, integration: Integration) -> PlatformAdapter:
+        # Building an adapter makes no network call; event_from only reads the payload.
+        return get_adapter_class(self.platform)(adapter_config_for(integration))
 
     def scrub_headers(self, request) -> dict[str, str]:
         headers = {}

@@ -28,7 +28,6 @@ from integrations.adapters.types import (
     AppointmentStatus,
     AvailabilityFilters,
     BookingRequest,
-    EventKind,
     Token,
     WebhookAuth,
 )
@@ -887,92 +886,6 @@ def test_cancel_appointment(adapter, late, execute):
         appointment = adapter.cancel_appointment("121", late=late)
     expected = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
     assert appointment.platform_id == "121" and appointment.status is expected
-
-
-# -- webhook events -------------------------------------------------------------------------------
-def test_event_appointment_updated(adapter):
-    event = adapter.normalize(fixture("event_appointment_booking_updated"), "event")
-    assert event.kind is EventKind.APPOINTMENT_UPDATED
-    assert event.event_id == "ASwFMoA2Q5UKw69g3RDbvU"
-    assert event.object_id == "121" and event.account_id == "-99"
-    assert event.occurred_at == datetime(2025, 3, 20, 16, 41, 7, tzinfo=UTC)
-    data = event.data
-    assert data.status is AppointmentStatus.CONFIRMED  # Scheduled + isConfirmed
-    assert data.start == datetime(2025, 3, 21, 10, 30, tzinfo=UTC)  # the Z is honoured
-    assert (data.customer_id, data.provider_id, data.location_id) == ("100000120", "5", "1")
-    assert (data.service_id, data.service_name) == ("17", "Women's Cut")
-
-
-def test_event_appointment_created_local_time_on_dst_day(adapter):
-    event = adapter.normalize_event(fixture("event_appointment_booking_created"))
-    assert event.kind is EventKind.APPOINTMENT_CREATED
-    assert event.data.status is AppointmentStatus.BOOKED
-    assert event.data.start.isoformat() == "2026-03-08T10:30:00-04:00"
-
-
-def test_event_appointment_arrived_and_cancelled_status(adapter):
-    envelope = fixture("event_appointment_booking_updated")
-    envelope["eventData"]["hasArrived"] = True
-    assert adapter.normalize_event(envelope).data.status is AppointmentStatus.ARRIVED
-    envelope["eventData"]["status"] = "Cancelled"
-    assert adapter.normalize_event(envelope).data.status is AppointmentStatus.CANCELLED
-
-
-def test_event_appointment_cancelled_is_a_hint(adapter):
-    event = adapter.normalize_event(fixture("event_appointment_booking_cancelled"))
-    assert event.kind is EventKind.APPOINTMENT_CANCELLED
-    assert (event.object_id, event.account_id, event.data) == ("121", "-99", None)
-    assert event.occurred_at == datetime(2025, 3, 20, 17, 5, 12, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    "name", ["event_appointment_add_on_created", "event_appointment_add_on_deleted"]
-)
-def test_event_add_ons_update_the_appointment(adapter, name):
-    event = adapter.normalize_event(fixture(name))
-    assert event.kind is EventKind.APPOINTMENT_UPDATED
-    assert (event.object_id, event.data) == ("121", None)
-
-
-@pytest.mark.parametrize(
-    ("name", "kind", "active", "email"),
-    [
-        ("event_client_created", EventKind.CUSTOMER_CREATED, True, "john.smith@example.com"),
-        ("event_client_updated", EventKind.CUSTOMER_UPDATED, True, "john.s@example.com"),
-        ("event_client_deactivated", EventKind.CUSTOMER_DELETED, False, "john.smith@example.com"),
-    ],
-)
-def test_event_client(adapter, name, kind, active, email):
-    event = adapter.normalize_event(fixture(name))
-    assert event.kind is kind and event.object_id == "100000120" and event.account_id == "-99"
-    assert isinstance(event.data.platform_id, str) and event.data.platform_id == "100000120"
-    assert event.data.name == "John Smith" and event.data.email == email
-    assert event.data.active is active and event.data.phone == "8055551234"
-    assert event.data.created_at == datetime(2024, 5, 14, 13, 12, tzinfo=UTC)
-    assert event.data.email_opt_in is True and event.data.sms_opt_in is False
-
-
-def test_unknown_events_never_raise(adapter):
-    event = adapter.normalize_event(fixture("event_client_profile_merger_created"))
-    assert event.kind is EventKind.UNKNOWN and event.event_id == "HZdMTvH9X2bRd36n0YKicB"
-    assert event.data is None and event.account_id == "-99"
-    for envelope in (
-        {"eventId": "appointmentBooking.noShow"},
-        {"eventId": 7, "eventData": "x"},
-        {},
-    ):
-        assert adapter.normalize_event(envelope).kind is EventKind.UNKNOWN
-
-
-def test_unreadable_known_event_degrades_to_a_hint(adapter, caplog):
-    envelope = fixture("event_appointment_booking_updated")
-    del envelope["eventData"]["startDateTime"]
-    with caplog.at_level(logging.WARNING):
-        event = adapter.normalize_event(envelope)
-    assert event.kind is EventKind.APPOINTMENT_UPDATED and event.object_id == "121"
-    assert event.data is None
-    with pytest.raises(ValidationError):
-        adapter.normalize(["not", "an", "envelope"], "event")
 
 
 def test_cancelled_fixture_is_the_documented_bytes():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,69 @@ def test_registered_platform_has_fixtures_tests_and_harness(platform):
     assert callable(emulator.build_webhooks) and callable(emulator.error_response)
     sandbox_tests = TESTS / "sandbox" / f"test_{platform}_emulator.py"
     assert sandbox_tests.is_file(), f"{sandbox_tests.name} is missing"
+
+
+@pytest.mark.parametrize("platform", sorted(registry.PLATFORMS))
+def test_webhooks_are_routed_exactly_for_platforms_that_declare_them(platform):
+    """A platform whose adapter declares webhooks has its envelope module
+    (webhooks/platforms/<p>.py), one URL, the vendor's documented event payloads and a subclass of
+    the shared security cases; a platform without webhooks has none of them."""
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    from tests.webhooks.security_cases import WebhookSecurityCases
+    from webhooks.platforms import WEBHOOK_PLATFORMS
+    from webhooks.platforms.base import WebhookPlatform
+
+    module_file = TESTS.parent / "webhooks" / "platforms" / f"{platform}.py"
+    security_tests = TESTS / "webhooks" / f"test_{platform}_security.py"
+    if registry.get_adapter_class(platform).capabilities.webhooks == WebhookAuth.NONE:
+        assert platform not in WEBHOOK_PLATFORMS
+        assert not module_file.exists(), f"{platform} sends no webhooks: no envelope module"
+        with pytest.raises(NoReverseMatch):
+            reverse(f"{platform}_webhook")
+        with pytest.raises(Resolver404):
+            resolve(f"/webhooks/{platform}/")
+        assert not security_tests.exists()
+        return
+    handler = WEBHOOK_PLATFORMS[platform]
+    assert isinstance(handler, WebhookPlatform) and handler.platform == platform
+    assert type(handler).__module__ == f"webhooks.platforms.{platform}"
+    for method in ("verify", "event_id", "event_type", "event_from"):
+        assert getattr(type(handler), method) is not getattr(WebhookPlatform, method), method
+    assert handler.occurred_at_keys, f"{platform}: which envelope key says when it happened?"
+    path = reverse(f"{platform}_webhook", kwargs=_url_kwargs(handler.url_path))
+    assert path.startswith(f"/webhooks/{platform}/")
+    assert resolve(path).kwargs["platform"] == platform
+    events = list((TESTS / "fixtures" / platform).glob("event_*.json"))
+    assert events, f"tests/fixtures/{platform}/event_*.json: the vendor's documented deliveries"
+    assert security_tests.is_file(), f"{security_tests.name} is missing"
+    cases = importlib.import_module(f"tests.webhooks.test_{platform}_security")
+    subclasses = [
+        value
+        for value in vars(cases).values()
+        if isinstance(value, type)
+        and issubclass(value, WebhookSecurityCases)
+        and value is not WebhookSecurityCases
+    ]
+    assert [c.platform for c in subclasses] == [platform]
+    assert (TESTS / "webhooks" / f"test_{platform}_events.py").is_file()
+
+
+def _url_kwargs(route: str) -> dict[str, str]:
+    import uuid
+
+    return {name: str(uuid.uuid4()) for name in re.findall(r"<(?:\w+:)?(\w+)>", route)}
+
+
+def test_every_webhook_platform_is_a_registered_platform():
+    from webhooks.platforms import WEBHOOK_PLATFORMS
+
+    assert set(WEBHOOK_PLATFORMS) <= set(registry.PLATFORMS)
+    modules = {p.stem for p in (TESTS.parent / "webhooks" / "platforms").glob("*.py")} - {
+        "__init__",
+        "base",
+    }
+    assert modules == set(WEBHOOK_PLATFORMS)
 
 
 def test_unknown_platform_is_a_configuration_error():
@@ -125,3 +189,43 @@ def test_a_fourth_platform_registers_without_touching_any_adapter(zen):
     registry.unregister("zen")
     with pytest.raises(ConfigurationError):
         registry.get_adapter_class("zen")
+
+
+# -- docs/adding-a-platform.md is the true list -------------------------------------------------
+CHECKLIST = TESTS.parent / "docs" / "adding-a-platform.md"
+
+
+def _checklist_paths(section: str) -> list[str]:
+    text = CHECKLIST.read_text(encoding="utf-8")
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", body, re.MULTILINE)
+
+
+@pytest.mark.parametrize("platform", sorted(registry.PLATFORMS))
+def test_adding_a_platform_lists_files_every_platform_has(platform):
+    paths = _checklist_paths("1. Every platform")
+    webhook_paths = _checklist_paths("2. If it sends webhooks")
+    assert len(paths) >= 10 and len(webhook_paths) >= 5
+    cls = registry.get_adapter_class(platform)
+    if cls.capabilities.webhooks != WebhookAuth.NONE:
+        paths += webhook_paths
+    for path in paths:
+        concrete = path.replace("<p>", platform).replace("<P>", platform.upper())
+        assert (TESTS.parent / concrete).exists(), f"{concrete} (docs/adding-a-platform.md)"
+        if path.startswith("salonsync/conf/base.py"):
+            assert cls.base_url_setting in (TESTS.parent / concrete).read_text()
+
+
+def test_shared_code_names_no_platform():
+    """The files docs/adding-a-platform.md says a new platform does not edit."""
+    text = CHECKLIST.read_text(encoding="utf-8")
+    shared = text.split("Shared code (", 1)[1].split(") names no", 1)[0]
+    files = re.findall(r"`([\w/]+\.py)`", shared)
+    assert len(files) >= 8
+    for name in files:
+        found = list((TESTS.parent).rglob(name)) if "/" not in name else [TESTS.parent / name]
+        assert found, name
+        for path in found:
+            source = path.read_text(encoding="utf-8")
+            for platform in registry.PLATFORMS:
+                assert f'"{platform}"' not in source, f"{path.name} names {platform}"
