@@ -31,11 +31,8 @@ from integrations.models import MirroredAppointment
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
 from rebooking.rhythm import provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
-from rebooking.services import (
-    overdue_candidates,
-    rebooking_settings_get,
-    suggestion_refill_slot,
-)
+from rebooking.selectors import overdue_candidates
+from rebooking.services import rebooking_settings_get, suggestion_refill_slot
 
 from . import anchors, scores
 from .loader import Appt, create_sandbox, drop_sandbox, reveal, sandbox_pks
