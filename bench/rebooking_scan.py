@@ -469,15 +469,17 @@ def cancellation_candidates(integration, settings, n):
     """Cancelled upcoming visits of distinct clients that will give a rebook suggestion."""
     from django.db.models import Exists, OuterRef
 
+    from integrations.adapters.types import ACTIVE_STATUSES
     from integrations.models import MirroredAppointment, MirroredCustomer
     from rebooking.models import RebookingSuggestion
+    from rebooking.selectors import CANCELLED_STATUSES
 
     other_future = MirroredAppointment.objects.filter(
         integration=integration,
         customer_ref=OuterRef("customer_ref"),
         start__gt=NOW,
         deleted=False,
-        status__in=("requested", "booked", "confirmed", "arrived"),
+        status__in=ACTIVE_STATUSES,
     )
     inactive = MirroredCustomer.objects.filter(
         integration=integration, platform_id=OuterRef("customer_ref"), active=False
@@ -490,7 +492,7 @@ def cancellation_candidates(integration, settings, n):
     rows = (
         MirroredAppointment.objects.filter(
             integration=integration,
-            status__in=("cancelled", "late_cancelled"),
+            status__in=CANCELLED_STATUSES,
             start__gt=NOW,
             deleted=False,
         )

@@ -48,7 +48,6 @@ FAILING_SHARE = 0.5
 AUTH_FAILED = "authentication_failed"
 # The platform answering normally: not a failure of the connection.
 NORMAL_ANSWERS = frozenset({"validation_failed", "not_found"})
-WEBHOOK_FAILED_STATUSES = ("rejected", "failed", "dead")
 # Bounds of the per-check queries (a check is O(1) queries, each bounded).
 MAX_SYNC_RUNS = 500
 # The sync pause (issue 7): syncs stop after this long of authentication failure.
@@ -206,7 +205,9 @@ def _calls_finding(integration: Integration, now: datetime) -> Finding:
 
 
 def _webhook_model():
-    """The webhooks app's event store; None while it does not exist (no data)."""
+    """The webhooks app's event store; None while it does not exist (no data). Looked up by
+    name, and its ``PROBLEM_STATUSES`` (deliveries rejected or failed) read from the model: the
+    ground floor imports no app above it."""
     try:
         return apps.get_model("webhooks", "WebhookEvent")
     except LookupError:
@@ -231,7 +232,7 @@ def _webhooks_finding(integration: Integration, now: datetime) -> Finding:
     try:
         with transaction.atomic():  # a savepoint: a missing table must not break the caller's
             deliveries = model.objects.filter(integration=integration, received_at__gte=since)
-            failed = deliveries.filter(status__in=WEBHOOK_FAILED_STATUSES)
+            failed = deliveries.filter(status__in=model.PROBLEM_STATUSES)
             span = failed.aggregate(first=Min("received_at"), last=Max("received_at"))
             n_failed = failed.count() if span["first"] else 0
             received_any = n_failed > 0 or deliveries.exists()

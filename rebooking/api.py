@@ -23,6 +23,7 @@ from salonsync.api import error_response
 from .accept import suggestion_accept
 from .forms import parse_emails
 from .models import RebookingSettings, RebookingSuggestion, SuggestionStatus
+from .selectors import suggestion_list
 from .services import rebooking_settings_get, suggestion_dismiss
 
 
@@ -112,9 +113,7 @@ class SuggestionListApi(_SalonRebookingApi):
                 400,
                 fields={"status": [f"“{status}” is not a suggestion status."]},
             )
-        suggestions = RebookingSuggestion.objects.filter(
-            salon=self.salon, status=status
-        ).select_related("salon")
+        suggestions = suggestion_list(salon=self.salon, status=status)
         return Response(SuggestionOutput(suggestions[: self.LIMIT], many=True).data)
 
 

@@ -183,7 +183,7 @@ class RebookingSuggestion(models.Model):
             models.Index(
                 fields=["booking_started_at"],
                 name="rebooking_claims",
-                condition=models.Q(status="booking"),
+                condition=models.Q(status=SuggestionStatus.BOOKING),
             ),
         ]
 

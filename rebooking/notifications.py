@@ -29,8 +29,8 @@ from .models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from .presenters import best_option, option_rows, slot_label, suggestion_page_url
 from .services import rebooking_settings_get
-from .views import best_option, option_rows, slot_label, suggestion_page_url
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from integrations.adapters.types import Slot
+from integrations.adapters.types import AppointmentStatus, Slot
 from integrations.models import MirroredAppointment, MirroredProvider, MirroredService
 
+# What counts as a past visit: the rhythm learns from completed visits and notes no-shows.
+VISIT_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -64,7 +66,7 @@ def client_rhythm(
             customer_ref=customer_ref,
             start__lt=before,
             deleted=False,
-            status__in=["completed", "no_show"],
+            status__in=VISIT_STATUSES,
         )
         .order_by("start")
         .values_list("start", "provider_ref", "service_ref", "status")
@@ -87,7 +89,7 @@ def rhythm_from_visits(
     rhythm = Rhythm(customer_ref=customer_ref)
     if rows:
         rhythm.last_visit, rhythm.last_status = rows[-1][0], rows[-1][3]
-    completed = [r for r in rows if r[3] == "completed"]
+    completed = [r for r in rows if r[3] == AppointmentStatus.COMPLETED]
     rhythm.visits = len(completed)
     if not completed:
         return rhythm

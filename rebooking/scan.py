@@ -17,7 +17,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-ACTIVE = ("requested", "booked", "confirmed", "arrived")
+from integrations.adapters.types import ACTIVE_STATUSES
+
+# The statuses of a booking that still holds its time, as plain SQL parameters in a fixed order.
+ACTIVE = tuple(sorted(status.value for status in ACTIVE_STATUSES))
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,10 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from integrations.adapters import errors
-from integrations.adapters.types import AvailabilityFilters
+from integrations.adapters.types import AppointmentStatus, AvailabilityFilters
 from integrations.availability import availability_list
 from integrations.dates import format_moment
 from integrations.models import (
@@ -23,17 +22,25 @@ from integrations.models import (
 )
 
 from .models import (
-    ClientRhythm,
     RebookingSettings,
     RebookingSuggestion,
     SuggestionKind,
     SuggestionStatus,
 )
 from .rhythm import client_rhythm, describe, provider_names, rank_slots, service_catalog
-from .scan import ACTIVE, DueClient, due_clients
+from .scan import DueClient, due_clients
+from .selectors import (
+    CANCELLED_STATUSES,
+    client_has_future_booking,
+    client_in_cooldown,
+    customer_get,
+    customer_map,
+    overdue_candidates,
+    rhythm_exists,
+    suggestion_exists,
+)
 
 logger = logging.getLogger(__name__)
-ENDED = ("cancelled", "late_cancelled", "no_show")
 REFILL_CANDIDATES = 5
 
 
@@ -43,34 +50,6 @@ def rebooking_settings_get(*, salon: Salon) -> RebookingSettings:
 
 
 # -- shared checks -----------------------------------------------------------------------------
-def _has_future_booking(integration, customer_ref: str, now: datetime, exclude: str = "") -> bool:
-    return (
-        MirroredAppointment.objects.filter(
-            integration=integration,
-            customer_ref=customer_ref,
-            start__gt=now,
-            deleted=False,
-            status__in=ACTIVE,
-        )
-        .exclude(platform_id=exclude)
-        .exists()
-    )
-
-
-def _in_cooldown(integration, customer_ref: str, now: datetime, days: int) -> bool:
-    return RebookingSuggestion.objects.filter(
-        integration=integration,
-        customer_ref=customer_ref,
-        created_at__gt=now - timedelta(days=days),
-    ).exists()
-
-
-def _customer(integration, customer_ref: str) -> MirroredCustomer | None:
-    return MirroredCustomer.objects.filter(
-        integration=integration, platform_id=customer_ref
-    ).first()
-
-
 def _first_name(customer: MirroredCustomer | None) -> str:
     return (customer.first_name if customer else "") or "This client"
 
@@ -155,7 +134,7 @@ def suggestions_for_cancellation(
     row = MirroredAppointment.objects.filter(
         integration=integration, platform_id=appointment_ref
     ).first()
-    if row is None or row.status not in ("cancelled", "late_cancelled"):
+    if row is None or row.status not in CANCELLED_STATUSES:
         return []
     if row.start < now - timedelta(days=settings.lookahead_days):
         return []  # an old cancellation found late (e.g. by a resync) is history, not news
@@ -174,19 +153,26 @@ def suggestion_rebook_client(
     now: datetime,
 ) -> RebookingSuggestion | None:
     key = f"cancellation:{integration.pk}:{row.platform_id}"
-    if not row.customer_ref or RebookingSuggestion.objects.filter(dedupe_key=key).exists():
+    if not row.customer_ref or suggestion_exists(dedupe_key=key):
         return None
     salon = integration.salon
-    customer = _customer(integration, row.customer_ref)
+    customer = customer_get(integration=integration, customer_ref=row.customer_ref)
     if customer is not None and not customer.active:
         return None
-    if _has_future_booking(integration, row.customer_ref, now, exclude=row.platform_id):
+    if client_has_future_booking(
+        integration=integration, customer_ref=row.customer_ref, now=now, exclude=row.platform_id
+    ):
         return None  # they already rebooked
-    if _in_cooldown(integration, row.customer_ref, now, settings.cooldown_days):
+    if client_in_cooldown(
+        integration=integration,
+        customer_ref=row.customer_ref,
+        now=now,
+        days=settings.cooldown_days,
+    ):
         return None
     catalog = service_catalog(integration)
     rhythm = _rhythm(integration, row.customer_ref, settings, now, catalog)
-    if rhythm.last_status == "no_show" and not settings.suggest_after_no_show:
+    if rhythm.last_status == AppointmentStatus.NO_SHOW and not settings.suggest_after_no_show:
         return None
     if not rhythm.usual_provider:
         rhythm.usual_provider = row.provider_ref  # no history: the provider they had booked
@@ -245,7 +231,7 @@ def suggestion_refill_slot(
     ``stored`` (whether the integration's rhythms are built) are read here unless a caller
     that already knows them passes them (the backtest, thousands of times on one salon)."""
     key = f"refill:{integration.pk}:{row.platform_id}"
-    if row.start <= now or RebookingSuggestion.objects.filter(dedupe_key=key).exists():
+    if row.start <= now or suggestion_exists(dedupe_key=key):
         return None
     salon = integration.salon
     catalog = catalog if catalog is not None else service_catalog(integration)
@@ -265,9 +251,7 @@ def suggestion_refill_slot(
         "limit": REFILL_CANDIDATES,
         "just_due_first": True,
         # the stored rhythms (an index lookup); computed live until the first build
-        "stored": stored
-        if stored is not None
-        else ClientRhythm.objects.filter(integration=integration).exists(),
+        "stored": stored if stored is not None else rhythm_exists(integration=integration),
     }
     due = due_clients(
         **query, provider_ref=row.provider_ref if settings.prefer_same_provider else None
@@ -276,12 +260,7 @@ def suggestion_refill_slot(
         due = due_clients(**query)  # nobody due with this provider: anyone due for the service
     if not due:
         return None
-    customers = {
-        c.platform_id: c
-        for c in MirroredCustomer.objects.filter(
-            integration=integration, platform_id__in=[d.customer_ref for d in due]
-        )
-    }
+    customers = customer_map(integration=integration, customer_refs=[d.customer_ref for d in due])
     options = [
         {
             "customer": d.customer_ref,
@@ -323,28 +302,6 @@ def suggestion_refill_slot(
 
 
 # -- c. the daily overdue scan --------------------------------------------------------------------
-def overdue_candidates(
-    *, settings: RebookingSettings, integration_ids: list[str], now: datetime
-) -> list[DueClient]:
-    """Who the daily scan contacts: the one query the scan and the backtest both run."""
-    return due_clients(
-        integration_ids=integration_ids,
-        now=now,
-        due_by=now,
-        min_visits=settings.min_visits,
-        grace=float(settings.grace_factor),
-        fallback=settings.fallback_intervals or {},
-        default_fallback=settings.default_fallback_days,
-        cooldown_days=settings.cooldown_days,
-        include_no_show=settings.suggest_after_no_show,
-        limit=settings.daily_cap,
-        # Within the daily cap, the clients who have just slipped past their rhythm come first:
-        # they are the ones a message still wins back (the backtest showed long-lapsed clients
-        # hogging the cap and halving the lapses reached in time).
-        just_due_first=True,
-    )
-
-
 def overdue_scan(*, salon: Salon, now: datetime | None = None) -> list[RebookingSuggestion]:
     """Suggestions for the most overdue clients (set-based query), at most the daily cap."""
     now = now or timezone.now()
@@ -377,10 +334,10 @@ def _overdue_suggestion(
     integration, client: DueClient, settings, now
 ) -> RebookingSuggestion | None:
     key = f"overdue:{integration.pk}:{client.customer_ref}:{now.date().isoformat()}"
-    if RebookingSuggestion.objects.filter(dedupe_key=key).exists():
+    if suggestion_exists(dedupe_key=key):
         return None
     salon = integration.salon
-    customer = _customer(integration, client.customer_ref)
+    customer = customer_get(integration=integration, customer_ref=client.customer_ref)
     catalog = service_catalog(integration)
     rhythm = _rhythm(integration, client.customer_ref, settings, now, catalog)
     try:
@@ -439,50 +396,3 @@ def suggestions_expire(*, now: datetime | None = None) -> int:
     return RebookingSuggestion.objects.filter(
         status=SuggestionStatus.OPEN, expires_at__lte=now or timezone.now()
     ).update(status=SuggestionStatus.EXPIRED)
-
-
-def rebooking_figures(*, salon: Salon, since: datetime) -> dict:
-    """What rebooking achieved since ``since``: the page's figures."""
-    settings = rebooking_settings_get(salon=salon)
-    cancelled = MirroredAppointment.objects.filter(
-        integration__salon=salon,
-        status__in=("cancelled", "late_cancelled"),
-        start__gte=since,
-        deleted=False,
-    ).exclude(customer_ref="")
-    rebooked_later = MirroredAppointment.objects.filter(
-        integration=OuterRef("integration"),
-        customer_ref=OuterRef("customer_ref"),
-        start__gt=OuterRef("start") - timedelta(days=1),
-        start__lte=OuterRef("start") + timedelta(days=settings.lookahead_days),
-        deleted=False,
-    ).exclude(status__in=ENDED)
-    counts = cancelled.aggregate(
-        total=Count("pk"), rebooked=Count("pk", filter=Q(Exists(rebooked_later)))
-    )
-    suggestions = RebookingSuggestion.objects.filter(salon=salon, created_at__gte=since)
-    by = suggestions.aggregate(
-        accepted=Count("pk", filter=Q(status=SuggestionStatus.ACCEPTED)),
-        dismissed=Count("pk", filter=Q(status=SuggestionStatus.DISMISSED)),
-        expired=Count("pk", filter=Q(status=SuggestionStatus.EXPIRED)),
-        open=Count("pk", filter=Q(status=SuggestionStatus.OPEN)),
-        freed=Count("pk", filter=Q(kind=SuggestionKind.REFILL)),
-        refilled=Count(
-            "pk", filter=Q(kind=SuggestionKind.REFILL, status=SuggestionStatus.ACCEPTED)
-        ),
-        revenue=Sum("revenue", filter=Q(status=SuggestionStatus.ACCEPTED)),
-    )
-    total = counts["total"] or 0
-    return {
-        "cancellations": total,
-        "rebooked": counts["rebooked"] or 0,
-        "rebook_rate": (counts["rebooked"] / total) if total else None,
-        "freed_slots": by["freed"],
-        "refilled": by["refilled"],
-        "accepted": by["accepted"],
-        "dismissed": by["dismissed"],
-        "expired": by["expired"],
-        "open": by["open"],
-        "credited_bookings": by["accepted"],
-        "credited_revenue": by["revenue"] or 0,
-    }

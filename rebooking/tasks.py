@@ -39,10 +39,10 @@ def rebook_on_cancellation_task(integration_id: str, appointment_ref: str) -> in
 
 @shared_task(name="rebooking.overdue_scan_all")
 def overdue_scan_all_task() -> int:
-    from integrations.models import Salon
+    from integrations.models import IntegrationStatus, Salon
 
     ids = list(
-        Salon.objects.filter(integrations__status="connected")
+        Salon.objects.filter(integrations__status=IntegrationStatus.CONNECTED)
         .distinct()
         .values_list("pk", flat=True)
     )

@@ -7,20 +7,17 @@ the page read-only and 403 on POST). Another salon's suggestion is a 404.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, UpdateView, View
 
-from integrations.dates import format_clock, format_day, format_moment
 from integrations.permissions import SalonAccessMixin
 from integrations.roles import Action
 from integrations.selectors_schedule import periodic_tasks_state
@@ -28,88 +25,12 @@ from integrations.selectors_schedule import periodic_tasks_state
 from .accept import suggestion_accept
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
-from .services import (
-    rebooking_figures,
-    rebooking_settings_get,
-    suggestion_dismiss,
-)
+from .presenters import option_rows, slot_label
+from .selectors import rebooking_figures, suggestion_counts, suggestion_tab_list
+from .services import rebooking_settings_get, suggestion_dismiss
 
 FIGURES_DAYS = 30
 PAGE_SIZE = 25
-
-
-# -- presentation helpers (also used by the emails) ---------------------------------------------
-def _parse_time(value) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def format_when(value, tz) -> str:
-    """A slot time in the salon's time zone, in the owner's date-time format
-    (settings.DATETIME_FORMAT), e.g. "Tue, Mar 4, 2026, 2:30 PM"."""
-    moment = _parse_time(value)
-    if moment is None:
-        return ""
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, tz)
-    return format_moment(moment, tz)
-
-
-def format_due(value) -> str:
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return ""
-    return format_day(day)
-
-
-@dataclass(frozen=True)
-class OptionRow:
-    index: int
-    label: str
-    detail: str
-    taken: bool
-
-
-def option_rows(suggestion: RebookingSuggestion) -> list[OptionRow]:
-    """The ranked options in words: slot times (salon time) with the provider, or, for a freed
-    slot, the clients who are due."""
-    tz = suggestion.salon.tz
-    rows = []
-    for index, option in enumerate(suggestion.options or []):
-        if not isinstance(option, dict):
-            continue
-        if suggestion.kind == SuggestionKind.REFILL:
-            label = option.get("name") or option.get("customer") or "Client"
-            due = format_due(option.get("due")) if option.get("due") else ""
-            detail = f"due since {due}" if due else ""
-        else:
-            label = format_when(option.get("start"), tz)
-            detail = option.get("provider_name") or ""
-        rows.append(OptionRow(index, label, detail, bool(option.get("taken"))))
-    return rows
-
-
-def best_option(suggestion: RebookingSuggestion) -> OptionRow | None:
-    return next((row for row in option_rows(suggestion) if not row.taken), None)
-
-
-def slot_label(suggestion: RebookingSuggestion) -> str:
-    if suggestion.slot_start is None:
-        return ""
-    text = format_when(suggestion.slot_start, suggestion.salon.tz)
-    if suggestion.slot_end:
-        text += f"–{format_clock(suggestion.slot_end, suggestion.salon.tz)}"
-    return text
-
-
-def suggestion_page_url(suggestion_or_salon, *, absolute_base: str = "") -> str:
-    salon = getattr(suggestion_or_salon, "salon", suggestion_or_salon)
-    return absolute_base.rstrip("/") + reverse("rebooking_suggestions", kwargs={"slug": salon.slug})
 
 
 # -- suggestions --------------------------------------------------------------------------------
@@ -124,22 +45,8 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
         status = self.request.GET.get("status", SuggestionStatus.OPEN)
         if status not in SuggestionStatus.values or status == SuggestionStatus.BOOKING:
             status = SuggestionStatus.OPEN
-        counts = dict(
-            RebookingSuggestion.objects.filter(salon=self.salon)
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        )
-        # A suggestion being booked stays with the open ones until its outcome is known.
-        shown = [status, SuggestionStatus.BOOKING] if status == SuggestionStatus.OPEN else [status]
-        queryset = RebookingSuggestion.objects.filter(
-            salon=self.salon, status__in=shown
-        ).select_related("salon", "integration", "decided_by")
-        if status == SuggestionStatus.OPEN:
-            queryset = queryset.order_by("expires_at", "-created_at")
-        counts[SuggestionStatus.OPEN] = counts.get(SuggestionStatus.OPEN, 0) + counts.pop(
-            SuggestionStatus.BOOKING, 0
-        )
+        counts = suggestion_counts(salon=self.salon)
+        queryset = suggestion_tab_list(salon=self.salon, status=status)
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         picked = self._picked()
         cards = []

@@ -32,6 +32,7 @@ from .models import (
     Platform,
     Provider,
     Service,
+    Status,
     WebhookDelivery,
 )
 
@@ -259,7 +260,7 @@ def _cancel(request: HttpRequest, account: Account):
     except calendar.CalendarError as exc:
         messages.error(request, exc.message)
         return redirect(request.path)
-    kind = "Late-cancelled" if appointment.status == "late_cancelled" else "Cancelled"
+    kind = "Late-cancelled" if appointment.status == Status.LATE_CANCELLED else "Cancelled"
     messages.success(
         request,
         f"{kind} {appointment.client}'s appointment {appointment.ext_id}. "

@@ -18,6 +18,8 @@ class WebhookStatus(models.TextChoices):
 FINAL_STATUSES = frozenset(
     {WebhookStatus.PROCESSED, WebhookStatus.IGNORED, WebhookStatus.DEAD, WebhookStatus.REJECTED}
 )
+# Deliveries that went wrong: the health check's "webhooks failing" (integrations/health.py).
+PROBLEM_STATUSES = frozenset({WebhookStatus.REJECTED, WebhookStatus.FAILED, WebhookStatus.DEAD})
 
 
 class WebhookEvent(models.Model):
@@ -45,6 +47,8 @@ class WebhookEvent(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+
+    PROBLEM_STATUSES = PROBLEM_STATUSES  # read by the health check through the app registry
 
     class Meta:
         ordering = ["-received_at"]

@@ -18,6 +18,8 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from integrations.adapters.types import AppointmentStatus
+
 from .loader import Appt
 
 RULES = ("fixed", "last3")
@@ -53,7 +55,7 @@ def build(client: str, appts: list[Appt], fallback) -> ClientHistory:
     appts = sorted(appts, key=lambda a: a.start)
     starts: dict[str, list[datetime]] = {}
     for a in appts:
-        if a.status == "completed":
+        if a.status == AppointmentStatus.COMPLETED:
             starts.setdefault(a.category, []).append(a.start)
     intervals: dict[str, dict[str, list[float]]] = {rule: {} for rule in RULES}
     for category, visits in starts.items():

@@ -12,7 +12,12 @@ import csv
 import random
 from datetime import date, datetime, time, timedelta
 
+from integrations.adapters.types import AppointmentStatus
+
 from .loader import COLUMNS
+
+CANCELLED, LATE_CANCELLED = AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED
+COMPLETED, NO_SHOW = AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW
 
 CATEGORIES = {  # category -> (typical days between visits, services)
     "Cut": (42, ["Cut & Style", "Restyle", "Trim"]),
@@ -83,20 +88,20 @@ def generate(clients: int, seed: int, *, start: date = date(2023, 1, 2), days: i
                 else:
                     roll = rng.random()
                     if roll < 0.14:
-                        status = "cancelled" if roll < 0.1 else "late_cancelled"
+                        status = CANCELLED if roll < 0.1 else LATE_CANCELLED
                         add(client, category, service, who, slot, status, booked)
-                        notice = timedelta(days=2) if status == "cancelled" else timedelta(hours=6)
+                        notice = timedelta(days=2) if status == CANCELLED else timedelta(hours=6)
                         if rng.random() < 0.75:  # rebooks when cancelling, a few days later
                             known = slot - notice
                             slot += timedelta(days=rng.randint(1, 10))
                             if slot < end:
-                                add(client, category, service, who, slot, "completed", known)
+                                add(client, category, service, who, slot, COMPLETED, known)
                         else:
                             slot = None
                     elif roll < 0.17:
-                        add(client, category, service, who, slot, "no_show", booked)
+                        add(client, category, service, who, slot, NO_SHOW, booked)
                     else:
-                        add(client, category, service, who, slot, "completed", booked)
+                        add(client, category, service, who, slot, COMPLETED, booked)
                     if slot is not None:
                         previous_end = slot + timedelta(minutes=MINUTES[category])
                 if one_off or rng.random() < churn:

@@ -31,14 +31,17 @@ from integrations.models import (
     MirroredService,
     Salon,
 )
+from rebooking.rhythm import VISIT_STATUSES
 from salonsync.bulk import copy_insert
 
 COLUMNS = ["id", "client", "category", "service", "provider", "start", "minutes", "status",
            "booked_at"]  # fmt: skip
 STATUSES = {s.value for s in AppointmentStatus}
-ACTIVE = ("requested", "booked", "confirmed", "arrived")
 # When the salon learns a cancellation: its notice before the start.
-NOTICE = {"cancelled": timedelta(days=2), "late_cancelled": timedelta(hours=6)}
+NOTICE = {
+    AppointmentStatus.CANCELLED: timedelta(days=2),
+    AppointmentStatus.LATE_CANCELLED: timedelta(hours=6),
+}
 CHUNK = 2000  # rows per primary-key lookup (sandbox_pks)
 
 
@@ -71,7 +74,7 @@ class Appt:
         """When the final status is known (None: an active booking, nothing more to learn)."""
         if self.status in NOTICE:
             return self.start - NOTICE[self.status]
-        if self.status in ("completed", "no_show"):
+        if self.status in VISIT_STATUSES:
             return self.start
         return None
 
@@ -83,7 +86,7 @@ class Appt:
         """A future booking the salon had on its books at ``when``."""
         return (
             self.booked_at <= when < self.start
-            and self.status != "no_show"
+            and self.status != AppointmentStatus.NO_SHOW
             and not self.cancelled_by(when)
         )
 
@@ -228,7 +231,7 @@ def create_sandbox(rows: list[Appt], *, tz_name: str) -> Integration:
             MirroredAppointment(
                 integration=integration,
                 platform_id=a.id,
-                status="booked",
+                status=AppointmentStatus.BOOKED,
                 deleted=True,
                 start=a.start,
                 end=a.start + timedelta(minutes=a.minutes),

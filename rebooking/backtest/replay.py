@@ -27,15 +27,13 @@ from sys import intern
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from integrations.adapters.types import AppointmentStatus
 from integrations.models import MirroredAppointment
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
-from rebooking.rhythm import provider_names, rhythm_from_visits, service_catalog
+from rebooking.rhythm import VISIT_STATUSES, provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
-from rebooking.services import (
-    overdue_candidates,
-    rebooking_settings_get,
-    suggestion_refill_slot,
-)
+from rebooking.selectors import CANCELLED_STATUSES, overdue_candidates
+from rebooking.services import rebooking_settings_get, suggestion_refill_slot
 
 from . import anchors, scores
 from .loader import Appt, create_sandbox, drop_sandbox, reveal, sandbox_pks
@@ -83,7 +81,7 @@ def replayed_cancellations(rows: list[Appt], *, since: datetime, end: datetime) 
     return {
         a.id: a
         for a in rows
-        if a.status in ("cancelled", "late_cancelled")
+        if a.status in CANCELLED_STATUSES
         and a.booked_at <= a.known_at
         and since <= a.known_at <= end
     }
@@ -272,7 +270,7 @@ class _Mirror:
             if rows[i].known_at > now:
                 break
             pks.append(self.pks[i])
-            if rows[i].status == "completed":
+            if rows[i].status == AppointmentStatus.COMPLETED:
                 self.dirty.add(rows[i].client)
             self.next_known += 1
         # A status known before its booking was revealed waits for that booking: both queues
@@ -327,10 +325,10 @@ def _timing(histories, config, tz) -> Iterator[tuple[str, TimingRow]]:
     """(rule, prediction) after each completed visit, client by client."""
     for h in histories.values():
         catalog = {a.service_ref: (a.service, a.category) for a in h.appts}
-        past = [a for a in h.appts if a.status in ("completed", "no_show")]
+        past = [a for a in h.appts if a.status in VISIT_STATUSES]
         seen: dict[str, int] = {}
         for i, visit in enumerate(past):
-            if visit.status != "completed":
+            if visit.status != AppointmentStatus.COMPLETED:
                 continue
             index = seen.get(visit.category, 0)
             seen[visit.category] = index + 1

@@ -8,9 +8,9 @@ from integrations.adapters import errors
 from integrations.adapters.types import Appointment, AppointmentStatus, Slot
 from rebooking.accept import suggestion_accept
 from rebooking.models import RebookingSuggestion
+from rebooking.selectors import rebooking_figures
 from rebooking.services import (
     overdue_scan,
-    rebooking_figures,
     rebooking_settings_get,
     suggestion_dismiss,
     suggestions_expire,

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from integrations.adapters.registry import get_adapter_class
-from integrations.models import Integration, IntegrationStatus, Membership, Salon
+from integrations.models import Integration, IntegrationStatus, Membership, Salon, SyncRun
 from integrations.roles import Role
 
 DEMO_SLUG = "demo-salon"
@@ -124,8 +124,8 @@ class Command(BaseCommand):
         except ConfigurationError as exc:
             return f"first sync skipped: {exc}"
         mount(service.adapter.http.session, settings.SALONSYNC_PUBLIC_URL)
-        run = sync_run(integration=integration, kind="full", service=service)
-        if run.state != "succeeded":
+        run = sync_run(integration=integration, kind=SyncRun.Kind.FULL, service=service)
+        if run.state != SyncRun.State.SUCCEEDED:
             return f"first sync {run.state}: {run.error or 'see the logs'}"
         return f"{run.counts.get('appointments', 0)} appointments in the mirror"
 

@@ -1,0 +1,191 @@
+"""Reads of the rebooking data: the suggestions page's lists and counts, the figures, and the
+checks RebookingService (``services``) asks before it writes. Nothing here writes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from integrations.adapters.types import ACTIVE_STATUSES, ENDED_STATUSES, AppointmentStatus
+from integrations.models import Integration, MirroredAppointment, MirroredCustomer, Salon
+
+from .models import (
+    ClientRhythm,
+    RebookingSettings,
+    RebookingSuggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
+from .scan import DueClient, due_clients
+
+CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
+
+
+# -- suggestions ----------------------------------------------------------------------------------
+def suggestion_list(*, salon: Salon, status: str) -> QuerySet[RebookingSuggestion]:
+    """The salon's suggestions in exactly this status (the API's list), in the model's order."""
+    return RebookingSuggestion.objects.filter(salon=salon, status=status).select_related("salon")
+
+
+def suggestion_tab_list(*, salon: Salon, status: str) -> QuerySet[RebookingSuggestion]:
+    """One tab of the suggestions page. A suggestion being booked stays with the open ones until
+    its outcome is known; open ones come soonest to expire first."""
+    shown = [status, SuggestionStatus.BOOKING] if status == SuggestionStatus.OPEN else [status]
+    queryset = RebookingSuggestion.objects.filter(salon=salon, status__in=shown).select_related(
+        "salon", "integration", "decided_by"
+    )
+    if status == SuggestionStatus.OPEN:
+        queryset = queryset.order_by("expires_at", "-created_at")
+    return queryset
+
+
+def suggestion_counts(*, salon: Salon) -> dict[str, int]:
+    """The salon's suggestions per status, as the page's tabs count them: those being booked
+    with the open ones (no ``booking`` key)."""
+    counts = dict(
+        RebookingSuggestion.objects.filter(salon=salon)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    counts[SuggestionStatus.OPEN] = counts.get(SuggestionStatus.OPEN, 0) + counts.pop(
+        SuggestionStatus.BOOKING, 0
+    )
+    return counts
+
+
+def suggestion_exists(*, dedupe_key: str) -> bool:
+    return RebookingSuggestion.objects.filter(dedupe_key=dedupe_key).exists()
+
+
+# -- clients --------------------------------------------------------------------------------------
+def client_has_future_booking(
+    *, integration: Integration, customer_ref: str, now: datetime, exclude: str = ""
+) -> bool:
+    """Whether the client holds a booking after ``now`` (other than appointment ``exclude``)."""
+    return (
+        MirroredAppointment.objects.filter(
+            integration=integration,
+            customer_ref=customer_ref,
+            start__gt=now,
+            deleted=False,
+            status__in=ACTIVE_STATUSES,
+        )
+        .exclude(platform_id=exclude)
+        .exists()
+    )
+
+
+def client_in_cooldown(
+    *, integration: Integration, customer_ref: str, now: datetime, days: int
+) -> bool:
+    """Whether a suggestion about the client was made in the last ``days`` days."""
+    return RebookingSuggestion.objects.filter(
+        integration=integration,
+        customer_ref=customer_ref,
+        created_at__gt=now - timedelta(days=days),
+    ).exists()
+
+
+def customer_get(*, integration: Integration, customer_ref: str) -> MirroredCustomer | None:
+    return MirroredCustomer.objects.filter(
+        integration=integration, platform_id=customer_ref
+    ).first()
+
+
+def customer_map(
+    *, integration: Integration, customer_refs: list[str]
+) -> dict[str, MirroredCustomer]:
+    """The integration's mirrored customers with these platform ids, by platform id."""
+    return {
+        c.platform_id: c
+        for c in MirroredCustomer.objects.filter(
+            integration=integration, platform_id__in=customer_refs
+        )
+    }
+
+
+def rhythm_exists(*, integration: Integration) -> bool:
+    """Whether the integration's client rhythms are built (``rhythm_store``)."""
+    return ClientRhythm.objects.filter(integration=integration).exists()
+
+
+def overdue_candidates(
+    *, settings: RebookingSettings, integration_ids: list[str], now: datetime
+) -> list[DueClient]:
+    """Who the daily scan contacts: the one query the scan and the backtest both run."""
+    return due_clients(
+        integration_ids=integration_ids,
+        now=now,
+        due_by=now,
+        min_visits=settings.min_visits,
+        grace=float(settings.grace_factor),
+        fallback=settings.fallback_intervals or {},
+        default_fallback=settings.default_fallback_days,
+        cooldown_days=settings.cooldown_days,
+        include_no_show=settings.suggest_after_no_show,
+        limit=settings.daily_cap,
+        # Within the daily cap, the clients who have just slipped past their rhythm come first:
+        # they are the ones a message still wins back (the backtest showed long-lapsed clients
+        # hogging the cap and halving the lapses reached in time).
+        just_due_first=True,
+    )
+
+
+# -- figures --------------------------------------------------------------------------------------
+def _lookahead_days(salon: Salon) -> int:
+    """The salon's lookahead; the default while its settings were never saved."""
+    saved = (
+        RebookingSettings.objects.filter(salon=salon)
+        .values_list("lookahead_days", flat=True)
+        .first()
+    )
+    return saved if saved is not None else RebookingSettings().lookahead_days
+
+
+def rebooking_figures(*, salon: Salon, since: datetime) -> dict:
+    """What rebooking achieved since ``since``: the page's figures."""
+    lookahead_days = _lookahead_days(salon)
+    cancelled = MirroredAppointment.objects.filter(
+        integration__salon=salon,
+        status__in=CANCELLED_STATUSES,
+        start__gte=since,
+        deleted=False,
+    ).exclude(customer_ref="")
+    rebooked_later = MirroredAppointment.objects.filter(
+        integration=OuterRef("integration"),
+        customer_ref=OuterRef("customer_ref"),
+        start__gt=OuterRef("start") - timedelta(days=1),
+        start__lte=OuterRef("start") + timedelta(days=lookahead_days),
+        deleted=False,
+    ).exclude(status__in=ENDED_STATUSES)
+    counts = cancelled.aggregate(
+        total=Count("pk"), rebooked=Count("pk", filter=Q(Exists(rebooked_later)))
+    )
+    suggestions = RebookingSuggestion.objects.filter(salon=salon, created_at__gte=since)
+    by = suggestions.aggregate(
+        accepted=Count("pk", filter=Q(status=SuggestionStatus.ACCEPTED)),
+        dismissed=Count("pk", filter=Q(status=SuggestionStatus.DISMISSED)),
+        expired=Count("pk", filter=Q(status=SuggestionStatus.EXPIRED)),
+        open=Count("pk", filter=Q(status=SuggestionStatus.OPEN)),
+        freed=Count("pk", filter=Q(kind=SuggestionKind.REFILL)),
+        refilled=Count(
+            "pk", filter=Q(kind=SuggestionKind.REFILL, status=SuggestionStatus.ACCEPTED)
+        ),
+        revenue=Sum("revenue", filter=Q(status=SuggestionStatus.ACCEPTED)),
+    )
+    total = counts["total"] or 0
+    return {
+        "cancellations": total,
+        "rebooked": counts["rebooked"] or 0,
+        "rebook_rate": (counts["rebooked"] / total) if total else None,
+        "freed_slots": by["freed"],
+        "refilled": by["refilled"],
+        "accepted": by["accepted"],
+        "dismissed": by["dismissed"],
+        "expired": by["expired"],
+        "open": by["open"],
+        "credited_bookings": by["accepted"],
+        "credited_revenue": by["revenue"] or 0,
+    }
