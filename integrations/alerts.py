@@ -6,7 +6,7 @@ import logging
 
 from django.core.mail import mail_admins, send_mail
 
-from .roles import Role
+from salons.roles import Role
 
 logger = logging.getLogger(__name__)
 

@@ -1,80 +1,114 @@
-import zoneinfo
+"""The connect / re-authenticate form, built from an adapter's credential and account fields,
+and the per-platform guide telling the owner what to paste and where to find it."""
+
+from __future__ import annotations
+
+import re
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
-from .models import Salon
-from .money import currency_choices
+from .adapters.base import ConnectGuide, Field
+from .adapters.errors import ConfigurationError
+from .adapters.registry import get_adapter_class
+from .models import Integration
+
+MAX_VALUE_LENGTH = 500
+# Identifiers (``*_id`` fields) never contain whitespace; a platform's own rule for a value is
+# declared on its adapter's Field (``pattern``, ``pattern_message``).
+_NO_SPACE = re.compile(r"^\S+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(
-        max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
+def guide_for(platform: str) -> ConnectGuide:
+    """The platform's connect guide, declared by its adapter (``connect_guide``)."""
+    try:
+        return get_adapter_class(platform).connect_guide
+    except ConfigurationError:  # not a registered platform
+        return ConnectGuide(summary="", where="", steps=())
 
 
-class SalonForm(forms.ModelForm):
-    class Meta:
-        model = Salon
-        fields = ["name", "timezone", "currency"]
-        # A searchable list: the browser filters the <datalist> as the owner types ("york"
-        # finds America/New_York); the model's validator rejects anything not in zoneinfo.
-        widgets = {
-            "timezone": forms.TextInput(
-                attrs={"list": "timezones", "autocomplete": "off", "spellcheck": "false"}
-            )
-        }
-        error_messages = {"timezone": {"required": "Choose the salon's time zone."}}
-        labels = {"timezone": "Time zone"}
-        help_texts = {
-            "timezone": "Type part of a place to search the list (e.g. “york” or “London”). "
-            "Appointment times and dates are shown in it."
-        }
+class CredentialForm(forms.Form):
+    """One field per adapter Field. Secret fields are password inputs whose value is never
+    rendered back. With ``integration`` (re-authentication), credentials are write-only: a blank
+    credential keeps the saved value, and account ids are pre-filled (they are not secret)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(
+        self, *args, platform: str, integration: Integration | None = None, **kwargs
+    ) -> None:
+        self.platform = platform
+        self.integration = integration
+        adapter = get_adapter_class(platform)
+        saved = set(integration.saved_credential_names) if integration else set()
+        self.saved_names = saved
+        guide = guide_for(platform)
+        initial = kwargs.setdefault("initial", {})
+        if integration is not None:
+            for f in adapter.account_fields:
+                if integration.account.get(f.name):
+                    initial.setdefault(f.name, str(integration.account[f.name]))
         super().__init__(*args, **kwargs)
-        model_field = Salon._meta.get_field("currency")
-        self.fields["currency"] = forms.ChoiceField(
-            choices=currency_choices(self.instance.currency if self.instance else ""),
-            required=False,
-            label="Currency",
-            help_text=model_field.help_text,
+        self.credential_names = [f.name for f in adapter.credential_fields]
+        self.account_names = [f.name for f in adapter.account_fields]
+        for f in adapter.credential_fields:
+            self.fields[f.name] = self._field(f, guide, keep_saved=f.name in saved)
+        for f in adapter.account_fields:
+            self.fields[f.name] = self._field(f, guide, keep_saved=False)
+
+    def _field(self, spec: Field, guide: ConnectGuide, *, keep_saved: bool) -> forms.CharField:
+        help_text = guide.fields.get(spec.name) or spec.help_text
+        if keep_saved:
+            help_text = f"Saved. Leave blank to keep it. {help_text}".strip()
+        attrs = {"autocomplete": "off", "spellcheck": "false"}
+        if spec.secret:
+            attrs["autocomplete"] = "new-password"
+            widget: forms.Widget = forms.PasswordInput(attrs=attrs, render_value=False)
+        else:
+            widget = forms.TextInput(attrs=attrs)
+        return forms.CharField(
+            label=spec.label,
+            required=spec.required and not keep_saved,
+            max_length=MAX_VALUE_LENGTH,
+            strip=True,
+            help_text=help_text,
+            widget=widget,
+            error_messages={
+                "required": f"Enter the {spec.label.lower()}.",
+                "max_length": (
+                    f"That is longer than any {spec.label.lower()} "
+                    f"(at most {MAX_VALUE_LENGTH} characters). Check what was pasted."
+                ),
+            },
         )
 
-    def clean_timezone(self) -> str:
-        value = (self.cleaned_data.get("timezone") or "").strip()
-        if value not in zoneinfo.available_timezones():
-            raise forms.ValidationError(
-                f"“{value}” is not a time zone we know. Pick one from the list, "
-                "e.g. America/New_York or Europe/London."
-            )
-        return value
+    def clean(self):
+        cleaned = super().clean()
+        adapter = get_adapter_class(self.platform)
+        specs = {f.name: f for f in (*adapter.credential_fields, *adapter.account_fields)}
+        secret_names = {f.name for f in adapter.credential_fields if f.secret}
+        for name, value in list(cleaned.items()):
+            if not value:
+                continue
+            label = self.fields[name].label
+            if _CONTROL.search(value):
+                self.add_error(
+                    name, f"The {label.lower()} contains a line break or control character."
+                )
+            elif name.endswith("_id") and name not in secret_names and not _NO_SPACE.match(value):
+                self.add_error(name, f"The {label.lower()} cannot contain spaces.")
+            elif (
+                specs.get(name) and specs[name].pattern and not re.match(specs[name].pattern, value)
+            ):
+                self.add_error(name, specs[name].pattern_message or f"Check the {label.lower()}.")
+        return cleaned
 
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("A salon needs a name.")
-        return name
+    def values(self) -> dict[str, str]:
+        """What integration_connect takes: blank credentials are left out (keep saved)."""
+        return {name: value for name, value in self.cleaned_data.items() if value}
 
-    @staticmethod
-    def timezone_choices() -> list[tuple[str, str]]:
-        """Every zoneinfo name, region-first order (Africa/…, America/…, …, then the legacy
-        aliases such as US/Eastern), each with its current UTC offset as the label."""
-        return [
-            (name, _offset_label(name))
-            for name in sorted(zoneinfo.available_timezones(), key=_zone_order)
-        ]
+    @property
+    def credential_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.credential_names]
 
-
-def _zone_order(name: str) -> tuple[int, str]:
-    region = name.split("/", 1)[0]
-    canonical = "/" in name and region not in {"Etc", "US", "Brazil", "Canada", "Chile", "Mexico"}
-    return (0 if canonical else 1, name)
-
-
-def _offset_label(name: str) -> str:
-    from datetime import datetime
-
-    offset = datetime.now(zoneinfo.ZoneInfo(name)).strftime("%z")
-    return f"UTC{offset[:3]}:{offset[3:]}"
+    @property
+    def account_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.account_names]

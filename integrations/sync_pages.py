@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views import View
 
+from salons.permissions import SalonAccessMixin
+from salons.roles import Action
+
 from .models import Integration, SyncRun
-from .permissions import SalonAccessMixin
-from .roles import Action
-from .selectors_integrations import integration_get_for_salon
+from .selectors import integration_get_for_salon
 from .sync import sync_request, sync_skip_reason
 
 # Counts shown on the panel, in this order, with their labels.

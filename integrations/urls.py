@@ -1,11 +1,43 @@
-from django.urls import include, path
+"""URLs of the integration pages (included from salonsync/urls.py)."""
 
-from . import views
+from django.urls import path
+
+from . import sync_pages, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("salons/<slug:slug>/", views.SalonDetailView.as_view(), name="salon_detail"),
-    path("salons/<slug:slug>/settings/", views.SalonSettingsView.as_view(), name="salon_settings"),
-    path("", include("integrations.page_urls")),
-    path("", include("rebooking.urls")),
+    path(
+        "salons/<slug:slug>/integrations/",
+        views.IntegrationListView.as_view(),
+        name="integration_list",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/new/",
+        views.PlatformSelectorView.as_view(),
+        name="integration_new",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/new/<str:platform>/",
+        views.IntegrationConnectView.as_view(),
+        name="integration_connect",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/",
+        views.IntegrationDetailView.as_view(),
+        name="integration_detail",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/reauthenticate/",
+        views.IntegrationReauthView.as_view(),
+        name="integration_reauth",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/disconnect/",
+        views.IntegrationDisconnectView.as_view(),
+        name="integration_disconnect",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/sync/",
+        sync_pages.IntegrationSyncView.as_view(),
+        name="integration_sync",
+    ),
 ]

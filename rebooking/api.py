@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integrations.api.permissions import SalonMember
-from integrations.roles import Action
+from salons.roles import Action
 from salonsync.api import error_response
 
 from .accept import suggestion_accept

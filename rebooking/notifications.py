@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import Membership, MirroredCustomer, Salon
-from integrations.roles import Role
+from salons.roles import Role
 
 from .models import (
     Notification,

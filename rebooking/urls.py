@@ -1,4 +1,4 @@
-"""URLs of the rebooking pages (included from integrations/urls.py)."""
+"""URLs of the rebooking pages (included from salonsync/urls.py)."""
 
 from django.urls import path
 

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, UpdateView, View
 
-from integrations.permissions import SalonAccessMixin
-from integrations.roles import Action
 from integrations.selectors_schedule import periodic_tasks_state
+from salons.permissions import SalonAccessMixin
+from salons.roles import Action
 
 from .accept import suggestion_accept
 from .forms import RebookingSettingsForm

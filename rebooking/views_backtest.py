@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.views.generic import TemplateView, View
 
-from integrations.permissions import SalonAccessMixin
-from integrations.roles import Action
+from salons.permissions import SalonAccessMixin
+from salons.roles import Action
 
 from .backtest.service import (
     GRID,

@@ -6,8 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from . import favicon, health, metrics
 
 urlpatterns = [
+    path("", include("salons.urls")),
     path("", include("integrations.urls")),
-    path("accounts/", include("integrations.auth_urls")),
+    path("", include("rebooking.urls")),
+    path("accounts/", include("salons.auth_urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("webhooks.urls")),
     path("api/v1/", include("integrations.api.urls")),
@@ -30,4 +32,4 @@ if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
 handler404 = "salonsync.api.not_found"
-handler403 = "integrations.denied.permission_denied"
+handler403 = "salons.denied.permission_denied"

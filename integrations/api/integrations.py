@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from salons.roles import Action
 from salonsync.api import error_response
 
 from ..adapters import errors
@@ -17,7 +18,6 @@ from ..adapters.types import AppointmentFilters, AvailabilityFilters, BookingReq
 from ..availability import availability_invalidate, availability_list
 from ..booking import BookingService
 from ..models import Integration, IntegrationStatus
-from ..roles import Action
 from ..services import ConnectError, integration_connect, integration_disconnect
 from .permissions import SalonMember
 

@@ -1,7 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..roles import Action
-from ..selectors import membership_get
+from salons.roles import Action
+from salons.selectors import membership_get
 
 
 class SalonMember(BasePermission):

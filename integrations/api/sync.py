@@ -7,10 +7,10 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from salons.roles import Action
 from salonsync.api import error_response
 
 from ..models import SyncRun
-from ..roles import Action
 from ..sync import sync_request, sync_skip_reason
 from .integrations import _SalonIntegrationApi
 

@@ -3,9 +3,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from salons.roles import Action
+from salons.selectors import salon_list_for_user
+
 from ..models import Salon, validate_currency, validate_timezone
-from ..roles import Action
-from ..selectors import salon_list_for_user
 from .permissions import SalonMember
 
 

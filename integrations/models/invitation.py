@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ..roles import Role
+from salons.roles import Role
+
 from .tenancy import Salon
 
 INVITATION_LIFETIME = timedelta(days=7)

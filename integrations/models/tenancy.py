@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from salons.roles import Role, role_can
+
 from ..money import normalize_currency
-from ..roles import Role, role_can
 
 
 def validate_timezone(value: str) -> None:

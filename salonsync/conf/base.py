@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "salonsync.apps.SalonSyncConfig",  # the periodic schedule (salonsync/schedules.py)
+    "salons",  # tenancy: salons, members, roles, login, the team
     "integrations",
     "webhooks",
     "rebooking",
@@ -79,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "integrations.context_processors.salons",
+                "salons.context_processors.salons",
             ],
             # money, day and moment: one way to show amounts and dates on every page and email.
             "builtins": ["integrations.templatetags.formatting"],

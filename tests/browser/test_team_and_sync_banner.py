@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from integrations.models import Integration, IntegrationStatus, Membership
-from integrations.roles import Role
+from salons.roles import Role
 from tests.browser.conftest import SCREENSHOTS, shoot
 from tests.factories import PASSWORD, make_member, make_salon
 

@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # app -> the apps it must never import
 FORBIDDEN = {
+    "salons": {"webhooks", "rebooking", "sandbox"},
     "integrations": {"webhooks", "rebooking", "sandbox"},
     "webhooks": {"rebooking", "sandbox"},
     "rebooking": {"webhooks", "sandbox"},

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import Salon
-from integrations.roles import PERMISSIONS, Action, Role, role_can
+from salons.roles import PERMISSIONS, Action, Role, role_can
 from tests.factories import make_member
 
 

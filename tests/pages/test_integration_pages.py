@@ -17,13 +17,13 @@ from django.urls import reverse
 from integrations.adapters.errors import AuthenticationError
 from integrations.adapters.types import ConnectionResult
 from integrations.models import ApiCall, Integration, IntegrationStatus
-from integrations.pages import chart_geometry
-from integrations.selectors_integrations import (
+from integrations.selectors import (
     integration_api_stats,
     percentile,
     window_start,
 )
 from integrations.services import ConnectError
+from integrations.views import chart_geometry
 from tests.integrations.adapters.harness import phorest as phorest_harness
 
 pytestmark = pytest.mark.django_db
@@ -438,7 +438,7 @@ def test_connect_error_naming_a_field_is_shown_on_that_field(client, owner, salo
     def refuse(**kwargs):
         raise ConnectError("No such business.", code="not_found", field="business_id")
 
-    monkeypatch.setattr("integrations.pages.integration_connect", refuse)
+    monkeypatch.setattr("integrations.views.integration_connect", refuse)
     client.force_login(owner)
     response = client.post(url("integration_connect", salon, platform="phorest"), phorest_form())
     assert response.context["form"].errors["business_id"] == ["No such business."]

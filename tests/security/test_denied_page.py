@@ -8,9 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import reverse
 
-from integrations.denied import permission_denied
 from integrations.models import Integration
-from integrations.roles import Role
+from salons.denied import permission_denied
+from salons.roles import Role
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db

@@ -26,7 +26,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from integrations.roles import Role
+from salons.roles import Role
 from tests.factories import PASSWORD, make_member
 from tests.rebooking_ui.conftest import make_integration, make_suggestion
 

@@ -1,4 +1,4 @@
-"""The roles table (README "Roles", integrations/roles.py PERMISSIONS), one real request per cell.
+"""The roles table (README "Roles", salons/roles.py PERMISSIONS), one real request per cell.
 
 For every (role, action) cell, every page and API endpoint that needs that action is called for
 real: allowed roles get 2xx/3xx (and a write changes something), refused roles get 403 and nothing
@@ -34,9 +34,9 @@ from integrations.models import (
     Salon,
     SyncRun,
 )
-from integrations.roles import PERMISSIONS, Action, Role
 from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
+from salons.roles import PERMISSIONS, Action, Role
 from tests.factories import make_member
 from tests.integrations.adapters.harness.phorest import BRANCH, BUSINESS, Harness, listing
 from tests.integrations.adapters.harness.phorest import load_fixture as phorest_fixture

@@ -1,5 +1,5 @@
 """The project's URLs plus the two sync routes (the lead adds them to integrations/api/urls.py and
-integrations/page_urls.py; listed first here so these tests do not depend on that wiring)."""
+integrations/urls.py; listed first here so these tests do not depend on that wiring)."""
 
 from django.urls import include, path
 

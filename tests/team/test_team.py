@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import Invitation, Membership
-from integrations.roles import Role
-from integrations.team import TeamError, invitation_create, token_hash
+from salons.roles import Role
+from salons.team import TeamError, invitation_create, token_hash
 from tests.factories import make_member, make_user
 
 pytestmark = pytest.mark.django_db
@@ -297,7 +297,7 @@ def test_the_last_owner_is_never_demoted_or_removed(client, salon, owner, viewer
 
 
 def test_service_refuses_to_remove_the_last_owner():
-    from integrations.team import membership_remove
+    from salons.team import membership_remove
     from tests.factories import make_salon
 
     salon = make_salon("Solo", "solo")

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from integrations.adapters.registry import get_adapter_class
 from integrations.models import Integration, IntegrationStatus, Membership, Salon, SyncRun
-from integrations.roles import Role
+from salons.roles import Role
 
 DEMO_SLUG = "demo-salon"
 DEMO_OWNER = "owner"

@@ -23,7 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import INVITATION_LIFETIME, Invitation, Membership, Salon
+from integrations.models import INVITATION_LIFETIME, Invitation, Membership, Salon
+
 from .roles import Role
 
 logger = logging.getLogger(__name__)

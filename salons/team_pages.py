@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from .models import Invitation, Membership
+from integrations.models import Invitation, Membership
+
 from .permissions import SalonAccessMixin
 from .roles import Action, Role
 from .team import (

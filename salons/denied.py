@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from .models import Membership
+from integrations.models import Membership
+
 from .roles import PERMISSIONS, Action, Role
 
 
