@@ -45,6 +45,15 @@ def webhook_record_rejected(
     *, platform: str, request, reason: str, integration: Integration | None = None
 ) -> WebhookEvent:
     """Keep a rejected delivery for forensics (never processed)."""
+    return _record_unprocessed(platform, request, reason, integration, WebhookStatus.REJECTED)
+
+
+def webhook_record_unserved(*, platform: str, request, reason: str) -> WebhookEvent:
+    """Keep a verified delivery no integration serves, as ignored (never processed)."""
+    return _record_unprocessed(platform, request, reason, None, WebhookStatus.IGNORED)
+
+
+def _record_unprocessed(platform, request, reason, integration, status) -> WebhookEvent:
     with transaction.atomic():
         return WebhookEvent.objects.create(
             platform=platform,
@@ -52,9 +61,10 @@ def webhook_record_rejected(
             headers=WEBHOOK_PLATFORMS[platform].scrub_headers(request),
             body=request.body,
             remote_ip=_remote_ip(request),
-            verified=False,
-            status=WebhookStatus.REJECTED,
+            verified=status == WebhookStatus.IGNORED,
+            status=status,
             last_error=reason[:500],
+            processed_at=timezone.now() if status == WebhookStatus.IGNORED else None,
         )
 
 

@@ -1,8 +1,9 @@
 """WebhookRouter: the platforms' endpoints. Answers exactly as docs/contract.md §5.
 
 Order: size (413) -> integration from the URL (404) -> verify (401, recorded) -> JSON (400,
-recorded) -> integration from the payload (404) -> event id (400) -> store under the unique key
-(duplicate 200) -> enqueue on commit -> 202. A database that is down answers 503 so the platform
+recorded) -> integration from the payload (a site no integration serves: 200, recorded as
+ignored) -> event id (400) -> store under the unique key (duplicate 200) -> enqueue on commit ->
+202. A database that is down answers 503 so the platform
 retries. Only these views are CSRF-exempt, and they are outside any request-wide transaction.
 """
 
@@ -19,8 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from salonsync.metrics import observe_webhook
 
 from .platforms import WEBHOOK_PLATFORMS
-from .platforms.base import Rejected
-from .services import webhook_record, webhook_record_rejected
+from .platforms.base import Rejected, Unserved
+from .services import webhook_record, webhook_record_rejected, webhook_record_unserved
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,10 @@ OUTCOMES = {
 def _receive(request, platform: str, **kwargs):
     response = _answer_delivery(request, platform, **kwargs)
     if request.method != "HEAD":
-        observe_webhook(platform, OUTCOMES.get(response.status_code, str(response.status_code)))
+        outcome = getattr(response, "outcome", None)
+        observe_webhook(
+            platform, outcome or OUTCOMES.get(response.status_code, str(response.status_code))
+        )
     return response
 
 
@@ -91,6 +95,14 @@ def _answer_delivery(request, platform: str, **kwargs):
             except DatabaseError:
                 logger.warning("could not record a rejected %s webhook", platform)
         return _answer(rejected.status, rejected.reason)
+    except Unserved as unserved:
+        try:
+            webhook_record_unserved(platform=platform, request=request, reason=unserved.reason)
+        except DatabaseError:
+            logger.warning("could not record an unserved %s webhook", platform)
+        response = _answer(200, unserved.reason)
+        response.outcome = "ignored"
+        return response
     except DatabaseError:
         logger.exception("%s webhook not stored: database unavailable", platform)
         return _answer(503, "Temporarily unavailable; please retry.")

@@ -122,16 +122,26 @@ def test_mindbody_rotated_key_is_accepted(client, mindbody_integration):
     assert signed_mindbody(client, payload, key=MB_OLD_KEY).status_code == 202
 
 
-def test_mindbody_unknown_site_is_404(client, mindbody_integration):
+def _assert_ignored_unserved(response) -> None:
+    """Mindbody's one subscription serves every salon: a site nobody here serves is answered 200
+    (never a failure counted against the subscription) and recorded as ignored, not processed."""
+    assert response.status_code == 200
+    assert "ignored" in response.json()["message"]
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.verified, event.integration_id) == ("ignored", True, None)
+    assert event.processed_at is not None
+
+
+def test_mindbody_unknown_site_is_200_and_recorded_as_ignored(client, mindbody_integration):
     payload = mindbody_event("event_appointment_booking_created")
     payload["eventData"]["siteId"] = 123456
-    assert signed_mindbody(client, payload).status_code == 404
+    _assert_ignored_unserved(signed_mindbody(client, payload))
 
 
-def test_mindbody_disabled_integration_is_404(client, mindbody_integration):
+def test_mindbody_disabled_integration_is_200_and_recorded_as_ignored(client, mindbody_integration):
     mindbody_integration.status = "disabled"
     mindbody_integration.save()
-    assert signed_mindbody(client, mindbody_event("event_client_created")).status_code == 404
+    _assert_ignored_unserved(signed_mindbody(client, mindbody_event("event_client_created")))
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ class TestMindbodyWebhookSecurity(WebhookSecurityCases):
     platform = "mindbody"
     integration_fixture = "mindbody_integration"
     secrets = (MB_KEY, MB_OLD_KEY)
+    unserved_answer = 200  # one subscription for every salon (docs/contract.md §5)
 
     def payload(self):
         return mindbody_event("event_appointment_booking_created")

@@ -32,6 +32,17 @@ class Rejected(Exception):
         self.reason = reason
 
 
+class Unserved(Exception):
+    """A verified delivery for an account no live integration serves (a Mindbody site whose salon
+    disconnected). Answered 200 and recorded as ignored: Mindbody's subscription is one for the
+    whole app, and failed deliveries for one site would count against every salon's
+    (docs/contract.md §5, docs/operations.md "Mindbody: one subscription for the whole app")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def constant_time_in(candidate: str, secrets: Iterable[str]) -> bool:
     """True when ``candidate`` equals one of ``secrets``; every secret is compared, in constant
     time, so timing tells nothing about which key matched or how much of it."""

@@ -25,7 +25,7 @@ from integrations.adapters.errors import IntegrationError, ValidationError
 from integrations.adapters.types import Appointment, AppointmentStatus, Customer, Event, EventKind
 from integrations.models import Integration
 
-from .base import Rejected, WebhookPlatform, clean_text, constant_time_in, split_secrets
+from .base import Rejected, Unserved, WebhookPlatform, clean_text, constant_time_in, split_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class MindbodyWebhooks(WebhookPlatform):
             raise Rejected(400, "eventData.siteId is missing.")
         integration = _route(str(site_id))
         if integration is None or not self.live(integration):
-            raise Rejected(404, "No SalonSync integration for this Mindbody site.")
+            raise Unserved("No SalonSync integration serves this Mindbody site; ignored.")
         return integration
 
     def forget_routes(self) -> None:
