@@ -74,6 +74,9 @@ AVAILABILITY_WINDOW_DAYS = (
 )
 SESSION_TYPES_PER_CALL = 10  # ...and on many session types
 CUSTOMER_HISTORY_DAYS = 365  # staffappointments defaults to today only: widen when no dates given
+# Reading one appointment by id still needs a window that holds it (the date filter applies to
+# ids too: docs/platforms/mindbody.md §7.13): two years back to one year ahead.
+LOOKUP_DAYS_BACK, LOOKUP_DAYS_AHEAD = 730, 365
 
 # Error.Code values (docs/platforms/mindbody.md §4); codes not listed fall back to the HTTP status.
 # fmt: off
@@ -369,7 +372,12 @@ class MindbodyAdapter(PlatformAdapter):
         return self.normalize(raw, "provider")
 
     def get_appointment(self, appointment_id: str) -> Appointment:
-        params = {"request.appointmentIds": [appointment_id]}
+        today = datetime.now(self.tz).date()
+        params = {
+            "request.appointmentIds": [appointment_id],
+            "request.startDate": (today - timedelta(days=LOOKUP_DAYS_BACK)).isoformat(),
+            "request.endDate": (today + timedelta(days=LOOKUP_DAYS_AHEAD)).isoformat(),
+        }
         raw = self._one(
             "get_appointment", PATHS["staff_appointments"], "Appointments", params, "appointment"
         )

@@ -749,19 +749,20 @@ def _local_day_window(account: Account, start: date, end: date) -> tuple[datetim
 def staff_appointments(request: HttpRequest, account: Account, _user: Token) -> HttpResponse:
     params = _params(request)
     found = _appointments(account).order_by("start", "pk")
+    # The date window applies whatever else is asked, ids included: request.startDate defaults
+    # to today's date and request.endDate to StartDate (Mindbody's v6 Swagger, GET
+    # /appointment/staffappointments; docs/platforms/mindbody.md §7.13). Asked by id alone, an
+    # appointment on another day is not found.
+    today = timezone.now().astimezone(_tz(account)).date()
+    first = _date(params, "startDate", today)
+    last = _date(params, "endDate", first)
+    if last < first:
+        raise ApiError(400, "InvalidParameter", "request.endDate is before request.startDate.")
+    window_start, window_end = _local_day_window(account, first, last)
+    found = found.filter(start__gte=window_start, start__lt=window_end)
     ids = _list(params, "appointmentIds")
     if ids:
-        # Asked by id, the appointments are found whatever their dates (the adapter's reading:
-        # get_appointment sends no dates, and the date range defaults to today).
         found = found.filter(ext_id__in=ids)
-    else:
-        today = timezone.now().astimezone(_tz(account)).date()
-        first = _date(params, "startDate", today)
-        last = _date(params, "endDate", first)
-        if last < first:
-            raise ApiError(400, "InvalidParameter", "request.endDate is before request.startDate.")
-        window_start, window_end = _local_day_window(account, first, last)
-        found = found.filter(start__gte=window_start, start__lt=window_end)
     client_id = _one(params, "clientId")
     if client_id:
         found = found.filter(client__ext_id=client_id)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from integrations.adapters.base import AdapterConfig
 from integrations.adapters.errors import AuthenticationError, NotFoundError, ValidationError
-from integrations.adapters.mindbody import MindbodyAdapter
+from integrations.adapters.mindbody import PATHS, MindbodyAdapter
 from integrations.adapters.types import (
     AppointmentFilters,
     AppointmentStatus,
@@ -377,7 +377,7 @@ def test_iter_appointments_pages_statuses_and_local_times(site, today):
 
 def test_get_appointment_and_customer_appointments(site, today):
     adapter, _ = make_adapter()
-    appointment = adapter.get_appointment("122")  # three weeks ago: found by id, whatever the date
+    appointment = adapter.get_appointment("122")  # three weeks ago: in the adapter's window
     assert appointment.status is AppointmentStatus.COMPLETED
     with pytest.raises(NotFoundError):
         adapter.get_appointment("128")  # deleted
@@ -387,6 +387,28 @@ def test_get_appointment_and_customer_appointments(site, today):
         "100000103", AppointmentFilters(start_date=today, end_date=today + timedelta(days=30))
     )
     assert [a.platform_id for a in only_future] == ["125", "126"]
+
+
+def test_asked_by_id_alone_the_window_is_today(site, today):
+    """request.startDate defaults to today and request.endDate to StartDate, ids or not
+    (Mindbody's v6 Swagger, GET /appointment/staffappointments)."""
+    adapter, _ = make_adapter()
+    by_id_only = adapter.http.request(
+        "t", "GET", PATHS["staff_appointments"], params={"request.appointmentIds": ["122"]}
+    )
+    assert by_id_only["Appointments"] == []
+    three_weeks = (today - timedelta(days=21)).isoformat()
+    in_window = adapter.http.request(
+        "t",
+        "GET",
+        PATHS["staff_appointments"],
+        params={
+            "request.appointmentIds": ["122"],
+            "request.startDate": three_weeks,
+            "request.endDate": today.isoformat(),
+        },
+    )
+    assert [a["Id"] for a in in_window["Appointments"]] == [122]
 
 
 # -- availability ----------------------------------------------------------------------------------

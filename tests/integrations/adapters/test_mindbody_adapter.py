@@ -562,7 +562,12 @@ def test_get_appointment(adapter):
         authed(rsps)
         get(rsps, "staff_appointments", fixture("staff_appointments"))
         appointment = adapter.get_appointment("121")
-    assert params_of(rsps.calls[1])["request.appointmentIds"] == ["121"]
+    sent = params_of(rsps.calls[1])
+    assert sent["request.appointmentIds"] == ["121"]
+    # The date window applies to ids too and defaults to today: two years back, one ahead.
+    today = datetime.now(NY).date()
+    assert sent["request.startDate"] == [(today - timedelta(days=730)).isoformat()]
+    assert sent["request.endDate"] == [(today + timedelta(days=365)).isoformat()]
     assert appointment.platform_id == "121"
     assert appointment.status is AppointmentStatus.BOOKED
     assert appointment.start == datetime(2026, 3, 3, 10, 30, tzinfo=NY)
