@@ -24,6 +24,7 @@ from salons.roles import Action
 from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class, platform_choices
 from .adapters.types import WebhookAuth
+from .call_budget import integration_call_budget
 from .dates import format_clock, format_moment
 from .forms import CredentialForm, guide_for
 from .health import integration_issues_panel
@@ -320,6 +321,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             stats=stats,
             chart=chart_geometry(stats),
             recent_calls=integration_recent_calls(integration=integration),
+            budget=integration_call_budget(integration=integration),
             webhook=webhook_info(integration),
             **status_extras(integration),
             issues=integration_issues_panel(integration),

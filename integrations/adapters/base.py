@@ -34,6 +34,7 @@ from .types import (
     AppointmentStatus,
     AvailabilityFilters,
     BookingRequest,
+    CallAllowance,
     CallRecord,
     Capabilities,
     ConnectionResult,
@@ -110,6 +111,8 @@ class PlatformAdapter(ABC):
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = {}
     default_status: ClassVar[AppointmentStatus] = AppointmentStatus.BOOKED
     uses_token: ClassVar[bool] = True
+    # What the platform includes before calls cost the salon (None: no published allowance).
+    call_allowance: ClassVar[CallAllowance | None] = None
     # Adapter option -> the Django setting that supplies it when the integration sets none
     # (e.g. Mindbody's app-wide developer key: {"api_key": "MINDBODY_API_KEY"}).
     settings_options: ClassVar[Mapping[str, str]] = {}

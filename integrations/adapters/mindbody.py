@@ -38,6 +38,7 @@ from .types import (
     AppointmentStatus,
     AvailabilityFilters,
     BookingRequest,
+    CallAllowance,
     Capabilities,
     ConnectionResult,
     Customer,
@@ -134,6 +135,9 @@ def _int_id(value: str, what: str) -> int:
 class MindbodyAdapter(PlatformAdapter):
     platform = "mindbody"
     display_name = "Mindbody"
+    # Calls are metered per site and day; past the allowance they are billed, not refused
+    # (1,000 a day by both sources; UNCONFIRMED and changing: docs/platforms/mindbody.md §4).
+    call_allowance = CallAllowance(1000, "day")
     capabilities = Capabilities(
         webhooks=WebhookAuth.SIGNED,
         filters=frozenset({"service", "provider", "location", "customer"}),

@@ -72,6 +72,17 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class CallAllowance:
+    """The API calls a platform includes for a salon: ``calls`` per ``period`` ("day" or
+    "month"); past it they are billed (or refused). Declared by each adapter from its platform's
+    documents; settings.API_CALL_ALLOWANCES overrides it."""
+
+    calls: int
+    period: str  # "day" | "month"
+    past_it: str = "billed"
+
+
+@dataclass(frozen=True)
 class Customer:
     platform_id: str
     first_name: str = ""

@@ -29,6 +29,7 @@ from .types import (
     AppointmentStatus,
     AvailabilityFilters,
     BookingRequest,
+    CallAllowance,
     Capabilities,
     ConnectionResult,
     Customer,
@@ -105,6 +106,9 @@ def is_staff_time_off(appointment: Appointment) -> bool:
 class VagaroAdapter(PlatformAdapter):
     platform = "vagaro"
     display_name = "Vagaro"
+    # The business's API plan includes 5,000 calls a month, then $0.002 a call
+    # (docs/platforms/vagaro.md §1.1).
+    call_allowance = CallAllowance(5000, "month")
     capabilities = Capabilities(
         webhooks=WebhookAuth.URL_TOKEN,
         can_cancel=True,

@@ -258,3 +258,10 @@ RETENTION_WEBHOOK_EVENTS_DAYS = env.int("RETENTION_WEBHOOK_EVENTS_DAYS", default
 RETENTION_API_CALLS_DAYS = env.int("RETENTION_API_CALLS_DAYS", default=30)
 RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=90)
 RETENTION_NOTIFICATIONS_DAYS = env.int("RETENTION_NOTIFICATIONS_DAYS", default=365)
+
+# The API calls each platform includes before they cost the salon, shown on ConnectionStatus with a
+# warning at 80 % (integrations/call_budget.py). Defaults come from each adapter's documents;
+# override as "mindbody=1000/day,vagaro=5000/month".
+API_CALL_ALLOWANCES = {
+    key: value for key, value in env.dict("API_CALL_ALLOWANCES", default={}).items() if value
+}
