@@ -20,7 +20,12 @@ from django.utils import timezone
 from salonsync.metrics import observe_api_calls
 
 from .adapters.base import AdapterConfig, PlatformAdapter
-from .adapters.errors import RETRYABLE_ERRORS, AuthenticationError, IntegrationError
+from .adapters.errors import (
+    RETRYABLE_ERRORS,
+    AuthenticationError,
+    IntegrationError,
+    WriteAccessDenied,
+)
 from .adapters.registry import base_url_for, get_adapter_class
 from .adapters.types import (
     Appointment,
@@ -28,6 +33,7 @@ from .adapters.types import (
     AvailabilityFilters,
     BookingRequest,
     CallRecord,
+    Capabilities,
     ConnectionResult,
     Slot,
     Token,
@@ -122,6 +128,9 @@ class BookingService:
         except AuthenticationError as exc:
             self._on_auth_failure(exc)
             raise
+        except WriteAccessDenied:
+            self._on_write_refused()
+            raise
         except RETRYABLE_ERRORS as exc:
             self._on_transient_failure(exc)
             raise
@@ -162,6 +171,21 @@ class BookingService:
                     f"{integration.get_absolute_url()}"
                 ),
             )
+
+    def _on_write_refused(self) -> None:
+        """The platform refused a write for lack of access: stop offering writes until a
+        reconnect finds access again (docs/platforms/vagaro.md §2.7)."""
+        integration = self.integration
+        if integration._state.adding or (integration.options or {}).get("write_access") is False:
+            return
+        integration.options = {**(integration.options or {}), "write_access": False}
+        integration.save(update_fields=["options", "updated_at"])
+        self.adapter.config.options = integration.options
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this connection can do (a platform may narrow it per account)."""
+        return self.adapter.connection_capabilities()
 
     def _on_transient_failure(self, exc: IntegrationError) -> None:
         integration = self.integration

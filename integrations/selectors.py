@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .adapters.registry import get_adapter_class
+from .adapters.types import Capabilities
 from .models import ApiCall, Integration, Salon, derive_account_key
 
 WINDOW_HOURS = 24
@@ -41,6 +43,12 @@ def integration_find_in_salon(
     any; None also when another salon has it (nothing about other salons is revealed)."""
     key = derive_account_key(platform, account)
     return Integration.objects.filter(salon=salon, platform=platform, account_key=key).first()
+
+
+def integration_capabilities(integration: Integration) -> Capabilities:
+    """What this connection can do (a platform may narrow its capabilities per account, e.g.
+    Vagaro without write access cannot book). No platform call."""
+    return get_adapter_class(integration.platform).capabilities_for(integration.options or {})
 
 
 def integration_recent_calls(*, integration: Integration, limit: int = 20) -> list[ApiCall]:

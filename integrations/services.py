@@ -94,6 +94,8 @@ def integration_connect(
     integration.access_token = candidate.access_token
     integration.token_expires_at = candidate.token_expires_at
     integration.account_name = result.account_name[:200]
+    # What the test learnt about this connection (Vagaro: write access) steers the adapter.
+    integration.options = {**(integration.options or {}), **dict(result.facts)}
     integration.status = IntegrationStatus.CONNECTED
     integration.consecutive_failures = 0
     integration.last_error = ""

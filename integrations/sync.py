@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from . import sync_by_customer as by_customer
 from .adapters.errors import (
     ConfigurationError,
     IntegrationError,
@@ -274,6 +275,20 @@ class _Syncer:
             self.sync_stream(adapter.iter_locations)
             self.sync_stream(adapter.iter_services)
             self.sync_stream(adapter.iter_providers)
+        if not adapter.connection_capabilities().appointments_by_date:
+            by_customer.SYNCS[kind](self)  # the customers come with the walk
+        else:
+            self.sync_by_date(kind, cursor)
+        values: dict[str, Any] = {"last_sync_at": timezone.now()}
+        if kind != Kind.RECONCILE:  # a window does not cover every change since the cursor
+            values["sync_cursor"] = self.read_at - CURSOR_OVERLAP
+        Integration.objects.filter(pk=integration.pk).update(**values)
+        for name, value in values.items():
+            setattr(integration, name, value)
+        EventService.sync_finished(integration=integration, kind=kind)
+
+    def sync_by_date(self, kind: str, cursor: datetime | None) -> None:
+        adapter = self.service.adapter
         since = None if kind == Kind.FULL else cursor
         self.sync_stream(lambda: adapter.iter_customers(changed_since=since))
         if kind == Kind.FULL:
@@ -285,13 +300,6 @@ class _Syncer:
                 self.sync_stream(lambda: adapter.iter_changed_appointments(since=cursor))
             except UnsupportedOperation:
                 self.sync_window(INCREMENTAL_DAYS_BACK, INCREMENTAL_DAYS_AHEAD)
-        values: dict[str, Any] = {"last_sync_at": timezone.now()}
-        if kind != Kind.RECONCILE:  # a window does not cover every change since the cursor
-            values["sync_cursor"] = self.read_at - CURSOR_OVERLAP
-        Integration.objects.filter(pk=integration.pk).update(**values)
-        for name, value in values.items():
-            setattr(integration, name, value)
-        EventService.sync_finished(integration=integration, kind=kind)
 
     # -- windows -------------------------------------------------------------------------------
     def _today(self) -> date:
@@ -356,8 +364,11 @@ class _Syncer:
             self.apply(page)
             self.counts["pages"] = self.counts.get("pages", 0) + 1
             self.save_progress()
-            if not self.lock.extend():
-                raise SyncAborted("The sync lost its lock (it ran longer than the lock's TTL).")
+            self.extend_lock()
+
+    def extend_lock(self) -> None:
+        if not self.lock.extend():
+            raise SyncAborted("The sync lost its lock (it ran longer than the lock's TTL).")
 
     def _pages(self, make_iterator) -> Iterator[list[Any]]:
         iterator: Iterator[Any] | None = None

@@ -41,10 +41,16 @@ def _spread(integration_id: str, seconds: int) -> int:
 @shared_task(name="integrations.sync_all", ignore_result=True)
 def sync_all(kind: str = "incremental") -> int:
     """Enqueue one sync of ``kind`` per eligible integration; returns how many."""
+    from .adapters.registry import per_customer_platforms
     from .sync import sync_eligible_integrations
 
     count = 0
-    ids = sync_eligible_integrations().values_list("pk", flat=True)
+    eligible = sync_eligible_integrations()
+    if kind == "incremental":
+        # Platforms read per customer (Vagaro) are kept current by their webhooks; a 15-minute
+        # re-read would spend the salon's call allowance (integrations/sync_by_customer.py).
+        eligible = eligible.exclude(platform__in=per_customer_platforms())
+    ids = eligible.values_list("pk", flat=True)
     for pk in ids.iterator(chunk_size=_CHUNK):
         sync_integration.apply_async(
             args=[str(pk), kind], countdown=_spread(pk, SPREAD_SECONDS.get(kind, 300))

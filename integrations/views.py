@@ -25,6 +25,7 @@ from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class, platform_choices
 from .adapters.types import WebhookAuth
 from .call_budget import integration_call_budget
+from .connection_facts import connection_facts
 from .dates import format_clock, format_moment
 from .forms import CredentialForm, guide_for
 from .health import integration_issues_panel
@@ -322,6 +323,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             chart=chart_geometry(stats),
             recent_calls=integration_recent_calls(integration=integration),
             budget=integration_call_budget(integration=integration),
+            facts=connection_facts(integration),
             webhook=webhook_info(integration),
             **status_extras(integration),
             issues=integration_issues_panel(integration),

@@ -34,6 +34,7 @@ from integrations.adapters.types import (
 from integrations.availability import availability_invalidate
 from integrations.booking import BookingService
 from integrations.dates import format_moment
+from integrations.selectors import integration_capabilities
 
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 
@@ -113,6 +114,8 @@ def suggestion_accept(
     except errors.TransientError:
         # A timeout or a 5xx after the request went out: the platform may have booked it.
         return suggestion_settle(suggestion=suggestion)
+    except errors.WriteAccessDenied:  # BookingService has recorded it: no more book buttons
+        return _release(suggestion, cannot_book_message(integration))
     except errors.IntegrationError as exc:
         return _release(suggestion, f"{integration.platform_name} could not book it: {exc.message}")
     return _booked(suggestion, appointment)
@@ -178,7 +181,17 @@ def _refusal(suggestion: RebookingSuggestion, option_index: int) -> AcceptOutcom
     options = suggestion.options or []
     if not 0 <= option_index < len(options):
         return AcceptOutcome(False, "There is no such option.")
+    if not integration_capabilities(suggestion.integration).can_book:
+        return AcceptOutcome(False, cannot_book_message(suggestion.integration))
     return None
+
+
+def cannot_book_message(integration) -> str:
+    name = integration.platform_name
+    return (
+        f"{name} does not let SalonSync book for this account (no write access), so book this "
+        f"time in {name} itself; SalonSync sees the booking through {name}'s webhook."
+    )
 
 
 def _matching(found: list[Appointment], request: BookingRequest) -> Appointment | None:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, UpdateView, View
 
+from integrations.selectors import integration_capabilities
 from integrations.selectors_schedule import periodic_tasks_state
 from salons.permissions import SalonAccessMixin
 from salons.roles import Action
@@ -50,7 +51,12 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         picked = self._picked()
         cards = []
+        can_book: dict = {}  # integration id -> whether SalonSync may book on it
         for suggestion in page.object_list:
+            if suggestion.integration_id not in can_book:
+                can_book[suggestion.integration_id] = integration_capabilities(
+                    suggestion.integration
+                ).can_book
             rows = option_rows(suggestion)
             choice = picked.get(suggestion.pk)
             if choice is None or not any(r.index == choice and not r.taken for r in rows):
@@ -62,6 +68,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
                     "selected": choice,
                     "slot": slot_label(suggestion),
                     "is_refill": suggestion.kind == SuggestionKind.REFILL,
+                    "can_book": can_book[suggestion.integration_id],
                 }
             )
         figures = rebooking_figures(

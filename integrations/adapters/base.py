@@ -187,6 +187,16 @@ class PlatformAdapter(ABC):
         """Issue (or renew ``current``) an access token. Platforms with tokens override this."""
         raise UnsupportedOperation("This platform does not use tokens.", platform=self.platform)
 
+    @classmethod
+    def capabilities_for(cls, options: Mapping[str, Any]) -> Capabilities:
+        """What a connection with these options can do: the class's capabilities unless a
+        per-connection fact (saved from ConnectionResult.facts) narrows them. A classmethod so
+        pages can ask without building an adapter (no credentials, no calls)."""
+        return cls.capabilities
+
+    def connection_capabilities(self) -> Capabilities:
+        return self.capabilities_for(self.config.options)
+
     @abstractmethod
     def test_connection(self) -> ConnectionResult:
         """A cheap authenticated read. Raises AuthenticationError when credentials are wrong."""
@@ -226,6 +236,13 @@ class PlatformAdapter(ABC):
 
     @abstractmethod
     def iter_customers(self, changed_since: datetime | None = None) -> Iterator[Customer]: ...
+
+    def customer_pages(self, start_page: int = 1) -> Iterator[tuple[int, list[Customer]]]:
+        """(page number, customers) from ``start_page`` on, so a walk can resume where it
+        stopped; only platforms whose appointments are read per customer need it."""
+        raise UnsupportedOperation(
+            f"{self.display_name} does not page customers for a backfill.", platform=self.platform
+        )
 
     @abstractmethod
     def iter_services(self) -> Iterator[Service]: ...

@@ -75,6 +75,13 @@ class UnsupportedOperation(IntegrationError):
     code = "unsupported"
 
 
+class WriteAccessDenied(UnsupportedOperation):
+    """The platform refused a write because this account has no write access (Vagaro grants
+    write access per account: docs/platforms/vagaro.md §2.7)."""
+
+    code = "write_access_denied"
+
+
 class ConfigurationError(Exception):
     """Our own set-up is wrong (missing account id, unknown platform).
 

@@ -51,3 +51,12 @@ def base_url_for(platform: str) -> str:
 
 def build_adapter(platform: str, config: AdapterConfig) -> PlatformAdapter:
     return get_adapter_class(platform)(config)
+
+
+def per_customer_platforms() -> list[str]:
+    """Platforms that list appointments only per customer (no date-range read)."""
+    return [
+        key
+        for key in platform_keys()
+        if not get_adapter_class(key).capabilities.appointments_by_date
+    ]

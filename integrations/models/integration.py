@@ -58,6 +58,8 @@ class Integration(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     # Incremental sync resumes from here: the platform change time the last sync reached.
     sync_cursor = models.DateTimeField(null=True, blank=True)
+    # Where an interrupted backfill resumes (platforms read per customer: {"page": n, ...}).
+    sync_checkpoint = models.JSONField(default=dict, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
