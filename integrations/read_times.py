@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from .adapters.errors import IntegrationError
+from .adapters.types import Appointment
 from .dates import format_moment
 from .models import Integration
+from .sync import sync_request
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +74,32 @@ def record_read_times(
         "integration %s: API times read as %s (%s)", integration.pk, reading, appointment_id
     )
     return reading != previous
+
+
+def learn_from_webhook(
+    *, integration: Integration, service, appointment: Appointment
+) -> str | None:
+    """Until this connection's reading is decided, read the appointment a webhook just described
+    (one platform call, outside any transaction) and compare its start with the webhook's. A
+    changed reading re-reads the mirror with a full resync. Returns the reading decided, if any.
+    """
+    if read_times_decided(integration):
+        return None
+    try:
+        read = service.run(service.adapter.get_appointment, appointment.platform_id)
+    except IntegrationError as exc:
+        logger.info("integration %s: no time evidence (%s)", integration.pk, exc.code)
+        return None
+    raw = read.raw.get("startTime") if isinstance(read.raw, dict) else None
+    reading = compare_times(appointment.start, raw or "", integration.salon.tz)
+    if reading is None:
+        return None
+    changed = record_read_times(
+        integration=integration,
+        reading=reading,
+        appointment_id=appointment.platform_id,
+        webhook_start=appointment.start,
+    )
+    if changed:  # what was mirrored under the old reading is read again
+        sync_request(integration=integration, kind="full")
+    return reading

@@ -174,11 +174,17 @@ def _read(event: WebhookEvent) -> list[Event]:
     integration = event.integration
     payload = json.loads(bytes(event.body))
     service = BookingService(integration)
-    return [
+    platform = WEBHOOK_PLATFORMS[event.platform]
+    completed = [
         EventService.complete(integration=integration, event=normalized, service=service)
-        for normalized in WEBHOOK_PLATFORMS[event.platform].parse(payload, integration)
+        for normalized in platform.parse(payload, integration)
         if normalized.kind != EventKind.UNKNOWN
     ]
+    try:
+        platform.learn(completed, integration, service)
+    except Exception:  # evidence is a bonus: the event itself is fine
+        logger.warning("webhook %s: learning from it failed", event.pk, exc_info=True)
+    return completed
 
 
 def _write(event: WebhookEvent, completed: list[Event]) -> str:

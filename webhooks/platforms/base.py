@@ -125,6 +125,11 @@ class WebhookPlatform:
         """The delivery's normalized Events (webhooks/services.py calls this when processing)."""
         return [self.event_from(payload, self.adapter_for(integration))]
 
+    def learn(self, events: list[Event], integration: Integration, service) -> None:
+        """What a processed delivery teaches about its connection, with the events completed
+        and no transaction open (Vagaro: how its API's times are read). Platforms override;
+        a failure here is logged and never fails the event."""
+
     def adapter_for(self, integration: Integration) -> PlatformAdapter:
         # Building an adapter makes no network call; event_from only reads the payload.
         return get_adapter_class(self.platform)(adapter_config_for(integration))
