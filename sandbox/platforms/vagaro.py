@@ -1,7 +1,8 @@
 """Vagaro Open API v2 emulator, mounted at /sandbox/vagaro/<region>/api/v2/.
 
 Written from docs/platforms/vagaro.md (§2: the REST API as live integrations call it; §3: the
-documented webhooks), not from SalonSync's adapter. Each behaviour names the section it follows;
+documented webhooks), not from SalonSync's adapter. Each behaviour names the section it follows
+(a bare "§N" in this module is a section of docs/platforms/vagaro.md);
 UNCONFIRMED marks a choice the evidence leaves open (kept as a module constant or an Account
 switch so both readings can be tried). In short:
 
