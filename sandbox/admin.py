@@ -16,7 +16,7 @@ from .models import (
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "platform", "account_id", "branch_id", "timezone", "webhook_url"]
+    list_display = ["name", "platform", "account_id", "branch_id", "region", "timezone"]
     list_filter = ["platform"]
     search_fields = ["name", "account_id", "branch_id", "username"]
 
@@ -59,7 +59,7 @@ class AppointmentAdmin(AccountScopedAdmin):
 
 @admin.register(Token)
 class TokenAdmin(AccountScopedAdmin):
-    list_display = ["account", "expires_at", "renewals", "created_at"]
+    list_display = ["account", "scope", "expires_at", "renewals", "created_at"]
     list_filter = ["account__platform"]
     search_fields = ["account__account_id", "account__name"]
 

@@ -272,6 +272,7 @@ def seed_account(
     branch_id: str = "",
     webhook_url: str = "",
     webhook_secret: str = "",
+    region: str = "",
     seed: int = 0,
     clients: int = 300,
     months_back: int = 18,
@@ -279,24 +280,24 @@ def seed_account(
     now: datetime | None = None,
 ) -> Account:
     """The demo business on one platform, created with its data once (idempotent: an existing
-    account with data only gets its credentials and webhook settings updated)."""
+    account with data only gets its credentials, region and webhook settings updated). ``region``
+    (Vagaro) empty keeps the model's default, us02."""
+    credentials = {
+        "username": username,
+        "password": password,
+        "webhook_url": webhook_url,
+        "webhook_secret": webhook_secret,
+        **({"region": region} if region else {}),
+    }
     account, _ = Account.objects.update_or_create(
         platform=platform,
         account_id=account_id,
-        defaults={
-            "username": username,
-            "password": password,
-            "webhook_url": webhook_url,
-            "webhook_secret": webhook_secret,
-        },
+        defaults=credentials,
         create_defaults={
             "name": name,
             "timezone": timezone,
             "branch_id": branch_id,
-            "username": username,
-            "password": password,
-            "webhook_url": webhook_url,
-            "webhook_secret": webhook_secret,
+            **credentials,
         },
     )
     if account.providers.exists():

@@ -111,3 +111,18 @@ class WebhookUrlForm(forms.Form):
     the URL SalonSync's integration page shows). Empty: none are sent."""
 
     webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
+
+class VagaroSettingsForm(forms.Form):
+    """A Vagaro business's API settings in the sandbox (docs/platforms/vagaro.md §2.1, §2.7,
+    §2.8)."""
+
+    region = forms.RegexField(
+        regex=r"^[a-z]{2}[0-9]{2}$",
+        max_length=16,
+        error_messages={"invalid": "The region is a code such as us02."},
+    )
+    write_access = forms.BooleanField(required=False, label="Write access granted")
+    wall_clock_read_times = forms.BooleanField(
+        required=False, label="Read times are wall-clock digits with a Z"
+    )

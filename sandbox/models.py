@@ -44,6 +44,19 @@ class Account(models.Model):
     webhook_url = models.URLField(max_length=500, blank=True)
     # Mindbody's messageSignatureKey or Vagaro's verification token.
     webhook_secret = models.CharField(max_length=200, blank=True)
+    # Vagaro only (docs/platforms/vagaro.md §2.1): the region code of the business's API base
+    # URL; its credentials and tokens work on that region only.
+    region = models.CharField(max_length=16, default="us02")
+    # Vagaro only (§2.7 of the same page): write access is not granted to every account
+    # (UNCONFIRMED how it shows; the emulator refuses to issue write tokens when off).
+    write_access = models.BooleanField(
+        default=True, help_text="Vagaro: the account may get 'write access' tokens (book, cancel)."
+    )
+    # Vagaro only (§2.8, UNCONFIRMED): read answers' times are the studio's wall clock with a Z.
+    wall_clock_read_times = models.BooleanField(
+        default=False,
+        help_text="Vagaro: read answers write local wall-clock times with a Z (not true UTC).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -149,6 +162,8 @@ class Appointment(models.Model):
 class Token(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tokens")
     token = models.CharField(max_length=128, unique=True)
+    # Vagaro: the one scope the token was issued for (docs/platforms/vagaro.md §2.2).
+    scope = models.CharField(max_length=32, blank=True)
     expires_at = models.DateTimeField()
     renewals = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,5 +1,6 @@
 """Mounted at /sandbox/ only when SANDBOX_ENABLED. Base URLs the adapters are pointed at:
-VAGARO_API_URL={origin}/sandbox/vagaro/us02, MINDBODY_API_URL={origin}/sandbox/mindbody,
+VAGARO_API_URL={origin}/sandbox/vagaro/<region> (the business's region, us02 in the demo),
+MINDBODY_API_URL={origin}/sandbox/mindbody,
 PHOREST_API_URL={origin}/sandbox/phorest/third-party-api-server/api/business."""
 
 from django.urls import include, path

@@ -16,13 +16,14 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from salonsync.demo_beat import poll_delay_text
 
 from . import calendar, data, faults, webhooks
-from .forms import BookForm, FaultForm, SlotSearchForm, WebhookUrlForm
+from .forms import BookForm, FaultForm, SlotSearchForm, VagaroSettingsForm, WebhookUrlForm
 from .models import (
     ACTIVE,
     Account,
@@ -39,9 +40,10 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 # Where each adapter is pointed (see sandbox/urls.py) and what the connect form calls the
-# account's fields.
+# account's fields. Vagaro's path ends in the business's own region (docs/platforms/vagaro.md
+# §2.1), filled in per account.
 BASE_URLS = {
-    Platform.VAGARO: ("VAGARO_API_URL", "/sandbox/vagaro/us02"),
+    Platform.VAGARO: ("VAGARO_API_URL", "/sandbox/vagaro/{region}"),
     Platform.MINDBODY: ("MINDBODY_API_URL", "/sandbox/mindbody"),
     Platform.PHOREST: (
         "PHOREST_API_URL",
@@ -57,6 +59,7 @@ LABELS = {
     },
     Platform.VAGARO: {
         "account_id": "Business ID",
+        "region": "Region",
         "username": "Client ID",
         "password": "Client secret",
         "webhook_secret": "Webhook verification token",
@@ -91,8 +94,9 @@ def index(request: HttpRequest):
     rows = []
     for account in accounts:
         setting, path = BASE_URLS[account.platform]
+        # (label, value, data-testid), e.g. sandbox-vagaro-region
         credentials = [
-            (label, getattr(account, name))
+            (label, getattr(account, name), f"sandbox-{account.platform}-{slugify(label)}")
             for name, label in LABELS[account.platform].items()
             if getattr(account, name)
         ]
@@ -100,7 +104,7 @@ def index(request: HttpRequest):
             {
                 "account": account,
                 "credentials": credentials,
-                "base_url": (setting, origin + path),
+                "base_url": (setting, origin + path.format(region=account.region)),
                 "counts": {name: per.get(account.pk, 0) for name, per in counts.items()},
             }
         )
@@ -127,6 +131,24 @@ def webhook_url(request: HttpRequest, pk: int):
         )
     else:
         messages.info(request, f"{account.name} sends no webhooks now.")
+    return redirect("sandbox_index")
+
+
+@login_required
+@require_http_methods(["POST"])
+def vagaro_settings(request: HttpRequest, pk: int):
+    """A Vagaro business's API settings: its region (docs/platforms/vagaro.md §2.1), whether it
+    has write access (§2.7) and how its read answers write times (§2.8)."""
+    account = get_object_or_404(Account, pk=pk, platform=Platform.VAGARO)
+    form = VagaroSettingsForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(e for field in form.errors.values() for e in field)
+        messages.error(request, f"Not saved: {errors}")
+        return redirect("sandbox_index")
+    for name, value in form.cleaned_data.items():
+        setattr(account, name, value)
+    account.save(update_fields=list(form.cleaned_data))
+    messages.success(request, f"{account.name}: API settings saved.")
     return redirect("sandbox_index")
 
 

@@ -1,33 +1,35 @@
-"""Vagaro Open API v2 emulator, mounted at /sandbox/vagaro/<region>/.
+"""Vagaro Open API v2 emulator, mounted at /sandbox/vagaro/<region>/api/v2/.
 
-Vagaro documents its webhooks publicly and its REST API only to approved developers, so the REST
-side follows the readings integrations/adapters/vagaro.py made (PATHS, token body, headers,
-envelope, pageNumber/pageSize paging, query names) with the webhook field vocabulary of
-docs/platforms/vagaro.md §3. Those readings contradict the REST evidence of its §2; its §5 lists
-the differences (issue 18):
+Written from docs/platforms/vagaro.md (§2: the REST API as live integrations call it; §3: the
+documented webhooks), not from SalonSync's adapter. Each behaviour names the section it follows
+(a bare "§N" in this module is a section of docs/platforms/vagaro.md);
+UNCONFIRMED marks a choice the evidence leaves open (kept as a module constant or an Account
+switch so both readings can be tried). In short:
 
-- ``POST api/v2/merchants/generate-access-token`` {clientId, clientSecretKey, scope} issues a token
-  living one hour; every other call sends it as ``accessToken: <t>`` or ``Authorization: Bearer``.
-- Every answer is the envelope {status, responseCode, message, data}; errors carry the HTTP status
-  in ``status`` and ``1000 + status`` in ``responseCode`` (the shape of the adapter's fixtures).
-- Lists page with ``pageNumber`` (1-based) and ``pageSize`` and say ``totalPages``.
-- Times are UTC with a ``Z``; date filters (startDate/endDate) are the business's local days.
-- Ids are opaque base64 strings with '=', '/' and '+': clients URL-encode them and Django decodes
-  them before routing, so id segments use the ``path`` converter.
+- ``POST merchants/generate-access-token`` {clientId, clientSecretKey, scope}: one scope per token,
+  living 3600 s; credentials work only on their business's region.
+- Every other call: ``POST`` with a JSON body and the token in an ``accessToken`` header.
+- Every answer: {status, responseCode, message, data}; 1000 success, 1051 validation error.
+  Refusals come inside HTTP 200 (``FAILURES_IN_HTTP_200``); routing (404, 405) and injected
+  faults (429, 5xx) use the HTTP status itself.
+- Reads (read-access token): locations, customers, employees, services, merchants/access-levels,
+  appointments (by customer or appointment id only), appointments/availability (one date).
+- Writes (write-access token): appointments/create (an array, business-local starts),
+  appointments/delete/<id>.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
@@ -36,6 +38,7 @@ from django.utils import timezone
 from .. import calendar, events, faults
 from ..data import new_ext_id
 from ..models import (
+    ACTIVE,
     Account,
     Appointment,
     Client,
@@ -47,14 +50,52 @@ from ..models import (
 )
 
 PLATFORM = Platform.VAGARO
-TOKEN_LIFETIME = timedelta(hours=1)
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 500
-# The adapter asks business-wide appointments and availability in windows of at most 31 days.
-MAX_RANGE_DAYS = 31
-# Five retries over about 15 minutes, exponential (seconds after each failed attempt).
+# docs/platforms/vagaro.md §2.2: expires_in is 3600 s; there is no refresh token.
+TOKEN_LIFETIME = timedelta(seconds=3600)
+# §2.2: exactly one of these per token; "read write" and other combinations are not scopes.
+READ_ACCESS, WRITE_ACCESS, WRITE_EMPLOYEE = "read access", "write access", "write employee"
+SCOPES = (READ_ACCESS, WRITE_ACCESS, WRITE_EMPLOYEE)
+WRITE_SCOPES = (WRITE_ACCESS, WRITE_EMPLOYEE)
+# §2.2 "Booking needs a write access token, reading a read access one". UNCONFIRMED whether a
+# write token may also read; the strict reading (it may not) is the default.
+WRITE_TOKENS_MAY_READ = False
+# §2.3: "a failure can arrive inside an HTTP 2xx". True: every refusal answers HTTP 200 with the
+# failure in the envelope; False: the HTTP status equals the envelope's ``status``. UNCONFIRMED
+# which one Vagaro uses for which failure; a client must handle both.
+FAILURES_IN_HTTP_200 = True
+
+# §2.3: responseCode 1000 success, 1051 validation error. The other codes are the sandbox's own
+# (UNCONFIRMED: Vagaro's are not public); a client must treat every code but 1000 as a failure.
+RC_SUCCESS = 1000
+RC_VALIDATION = 1051
+RC_INVALID_CLIENT = 1010  # token call: unknown credentials, or a business on another region
+RC_INVALID_TOKEN = 1020  # missing, unknown, expired or other-region accessToken
+RC_FORBIDDEN = 1030  # the token's scope or the account's access does not allow the call
+RC_NOT_FOUND = 1040  # an id in the body that names nothing of this business
+RC_REFUSED = 1060  # the calendar refuses (slot taken, not cancellable)
+RC_UNAVAILABLE = 1500  # routing answers and injected faults
+
+# §2.3: paging in the query string, pageNumber from 1, pageSize up to 100 seen. A larger size is
+# cut to 100, so a client must not stop paging merely because a page is shorter than it asked.
+# UNCONFIRMED: the default size when none is sent.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# §3.1: five retries over about 15 minutes, exponential (seconds after each failed attempt).
 RETRY_SCHEDULE: tuple[int, ...] = (30, 60, 120, 240, 480)
 
+# §2.8: the READ vocabulary (one production client). The sandbox has no "In Progress" state.
+# UNCONFIRMED: a deleted (cancelled through the API) appointment reads as Cancelled.
+READ_STATUS: dict[str, str] = {
+    Status.REQUESTED: "Pending",
+    Status.BOOKED: "Confirmed",
+    Status.CONFIRMED: "Confirmed",
+    Status.ARRIVED: "Checked In",
+    Status.COMPLETED: "Completed",
+    Status.CANCELLED: "Cancelled",
+    Status.LATE_CANCELLED: "Cancelled",
+    Status.NO_SHOW: "No Show",
+}
+# §3.4: the WEBHOOK vocabulary (documented), unchanged from the front desk's webhooks.
 BOOKING_STATUS: dict[str, str] = {
     Status.REQUESTED: "Awaiting Confirmation",
     Status.BOOKED: "Accepted",
@@ -71,10 +112,10 @@ CALENDAR_MESSAGES = {
     "slot_taken": "The selected time is no longer available.",
     "staff_not_working": "The service provider is not available at the selected time.",
     "in_the_past": "The selected time is in the past.",
-    "not_cancellable": "The appointment cannot be cancelled.",
+    "not_cancellable": "The appointment is not active and cannot be cancelled.",
 }
 
-# events kind -> (webhook type, action); cancellations are documented as updates ("Cancel").
+# events kind -> (webhook type, action); §3.3. Cancellations are updates ("Cancel", §3.4).
 _WEBHOOK_KINDS = {
     events.APPOINTMENT_CREATED: ("appointment", "created"),
     events.APPOINTMENT_UPDATED: ("appointment", "updated"),
@@ -84,28 +125,162 @@ _WEBHOOK_KINDS = {
 }
 
 
-# -- answers -----------------------------------------------------------------------------------
+# -- answers (§2.3: every answer is {status, responseCode, message, data}) ---------------------
+def _envelope(status: int, code: int, message: str, data: Any, http: int) -> JsonResponse:
+    body = {"status": status, "responseCode": code, "message": message, "data": data}
+    return JsonResponse(body, status=http, json_dumps_params={"ensure_ascii": False})
+
+
+def _ok(data: Any, message: str = "Success") -> JsonResponse:
+    return _envelope(200, RC_SUCCESS, message, data, 200)
+
+
 def error_response(
     status: int, message: str, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    """Vagaro's error envelope, with the same status in the HTTP line and the body."""
-    body = {"status": status, "responseCode": 1000 + status, "message": message, "data": None}
-    response = JsonResponse(body, status=status)
+    """Routing answers and injected faults (faults.emulated): the HTTP status is real."""
+    response = _envelope(status, RC_UNAVAILABLE, message, None, status)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
 
 
-def _ok(data: Any, message: str = "Success", **extra: Any) -> JsonResponse:
-    return JsonResponse(
-        {"status": 200, "responseCode": 1000, "message": message, "data": data, **extra}
-    )
-
-
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    """A refusal inside the envelope; ``status`` is the envelope's HTTP-like status."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+        self.status, self.code, self.message = status, code, message
+
+    def response(self) -> JsonResponse:
+        http = 200 if FAILURES_IN_HTTP_200 else self.status
+        return _envelope(self.status, self.code, self.message, None, http)
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(400, RC_VALIDATION, message)
+
+
+# -- auth (§2.1 region, §2.2 token, §2.3 accessToken header) -----------------------------------
+def _token(request: HttpRequest, region: str) -> Token:
+    # §2.3: the token travels in `accessToken`; an Authorization: Bearer header is not read.
+    raw = request.headers.get("accessToken", "").strip()
+    if not raw:
+        raise ApiError(401, RC_INVALID_TOKEN, "The accessToken header is required.")
+    token = (
+        Token.objects.select_related("account")
+        .filter(token=raw, account__platform=PLATFORM)
+        .first()
+    )
+    now = timezone.now()
+    # §2.1: a token lives on its business's region; elsewhere it is unknown.
+    if token is None or token.account.region != region:
+        raise ApiError(401, RC_INVALID_TOKEN, "The access token is invalid.")
+    if token.expires_at <= now or faults.token_expired_early(PLATFORM, token, now):
+        raise ApiError(401, RC_INVALID_TOKEN, "The access token has expired.")
+    return token
+
+
+def _allow(token: Token, need: str) -> None:
+    """``need``: "read", "write" or "any" (merchants/access-levels)."""
+    if need == "write":
+        # §2.7: writes need a write access token, and not every account has write access.
+        if token.scope != WRITE_ACCESS:
+            raise ApiError(403, RC_FORBIDDEN, _scope_message(WRITE_ACCESS, token))
+        if not token.account.write_access:
+            raise ApiError(403, RC_FORBIDDEN, "This business has no write access to the API.")
+    elif need == "read" and token.scope != READ_ACCESS:
+        may_read = WRITE_TOKENS_MAY_READ and token.scope in WRITE_SCOPES
+        if not may_read:
+            raise ApiError(403, RC_FORBIDDEN, _scope_message(READ_ACCESS, token))
+
+
+def _scope_message(needed: str, token: Token) -> str:
+    return f"This call needs a '{needed}' token; this token's scope is '{token.scope}'."
+
+
+def _endpoint(need: str | None) -> Callable:
+    """Faults first (faults.emulated), then POST only (§2.3), then the token and its scope
+    (``need`` None: no token, the token call). The view gets (request, token, **kwargs), or
+    (request, region) for the token call; ApiError becomes the envelope."""
+
+    def decorator(view: Callable) -> Callable:
+        @faults.emulated(PLATFORM, error_response)
+        @wraps(view)
+        def wrapper(request: HttpRequest, region: str, **kwargs: Any) -> HttpResponse:
+            # §2.3: reads are POST, never GET. UNCONFIRMED: 405 (a known path, wrong method).
+            if request.method != "POST":
+                return error_response(
+                    405, "The requested method is not allowed.", {"Allow": "POST"}
+                )
+            try:
+                if need is None:
+                    return view(request, region)
+                token = _token(request, region)
+                _allow(token, need)
+                return view(request, token, **kwargs)
+            except ApiError as exc:
+                return exc.response()
+
+        return wrapper
+
+    return decorator
+
+
+@faults.emulated(PLATFORM, error_response)
+def not_found(request: HttpRequest, region: str, rest: str = "") -> HttpResponse:
+    """Any other path under api/v2 (the GET-style guesses of §2 included)."""
+    return error_response(404, "The requested resource was not found.")
+
+
+# -- request helpers ---------------------------------------------------------------------------
+def _json(request: HttpRequest) -> Any:
+    if not request.body.strip():
+        return {}
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise _invalid("The request body is not valid JSON.") from None
+
+
+def _object(request: HttpRequest) -> dict[str, Any]:
+    body = _json(request)
+    if not isinstance(body, dict):
+        raise _invalid("The request body must be a JSON object.")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool) -> str:
+    value = body.get(name)
+    if value in (None, ""):
+        if required:
+            raise _invalid(f"{name} is required.")
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(f"{name} must be a string.")
+    return value
+
+
+def _business(token: Token, body: dict[str, Any]) -> Account:
+    """§1.3/§2.4: a businessId of the token's account (a sandbox account is one business)."""
+    business_id = _text(body, "businessId", required=True)
+    if business_id != token.account.account_id:
+        raise ApiError(404, RC_NOT_FOUND, "The business was not found for this access token.")
+    return token.account
+
+
+def _page(request: HttpRequest, rows) -> list:
+    """§2.3: pageNumber (from 1) and pageSize (cut to 100) in the query string; orderBy is
+    accepted and ignored (the sandbox answers in a stable order)."""
+    try:
+        number = int(request.GET.get("pageNumber", 1))
+        size = int(request.GET.get("pageSize", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        raise _invalid("pageNumber and pageSize must be whole numbers.") from None
+    if number < 1 or size < 1:
+        raise _invalid("pageNumber and pageSize start at 1.")
+    size = min(size, MAX_PAGE_SIZE)
+    return list(rows[(number - 1) * size : number * size])
 
 
 def _utc(value: datetime) -> str:
@@ -117,136 +292,36 @@ def _utc_millis(value: datetime) -> str:
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
-# -- auth --------------------------------------------------------------------------------------
-def _expired_early(token: Token, now: datetime) -> bool:
-    return faults.token_expired_early(PLATFORM, token, now)
+def _read_time(account: Account, value: datetime) -> str:
+    """§2.8: read answers carry a Z; with ``wall_clock_read_times`` the digits are the studio's
+    wall clock (what one live integrator saw, UNCONFIRMED), otherwise true UTC."""
+    if account.wall_clock_read_times:
+        return value.astimezone(ZoneInfo(account.timezone)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc(value)
 
 
-def _token_account(request: HttpRequest) -> Account:
-    raw = request.headers.get("accessToken", "").strip()
-    if not raw:
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        raw = value.strip() if scheme.lower() == "bearer" else ""
-    if not raw:
-        raise ApiError(401, "Access token is required.")
-    token = (
-        Token.objects.select_related("account")
-        .filter(token=raw, account__platform=PLATFORM)
-        .first()
-    )
-    now = timezone.now()
-    if token is None or token.expires_at <= now or _expired_early(token, now):
-        raise ApiError(401, "Access token is invalid or expired.")
-    return token.account
-
-
-def _endpoint(*methods: str, authenticated: bool = True) -> Callable:
-    """Faults first (emulated), then method, token and ApiError -> the error envelope. The view
-    gets the token's account after ``request``."""
-
-    def decorator(view: Callable) -> Callable:
-        @faults.emulated(PLATFORM, error_response)
-        @wraps(view)
-        def wrapper(request: HttpRequest, region: str, **kwargs: Any) -> HttpResponse:
-            try:
-                if request.method not in methods:
-                    raise ApiError(405, "Method not allowed.", {"Allow": ", ".join(methods)})
-                if not authenticated:
-                    return view(request, **kwargs)
-                return view(request, _token_account(request), **kwargs)
-            except ApiError as exc:
-                return error_response(exc.status, exc.message, exc.headers)
-
-        return wrapper
-
-    return decorator
-
-
-# -- request helpers ---------------------------------------------------------------------------
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body:
-        return {}
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
-
-
-def _check_business(account: Account, business_id: str | None, *, required: bool) -> None:
-    if not business_id:
-        if required:
-            raise ApiError(400, "businessId is required.")
-        return
-    if business_id != account.account_id:
-        # A token is issued for one business: another's id is answered like a missing one.
-        raise ApiError(404, "Business not found.")
-
-
-def _date(request: HttpRequest, name: str, *, required: bool) -> date | None:
-    value = request.GET.get(name, "")
-    if not value:
-        if required:
-            raise ApiError(400, f"{name} is required.")
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a date (YYYY-MM-DD).") from None
-
-
-def _date_range(request: HttpRequest, *, required: bool, limit: bool) -> tuple:
-    first = _date(request, "startDate", required=required)
-    last = _date(request, "endDate", required=required)
-    if first and last:
-        if last < first:
-            raise ApiError(400, "endDate must not be before startDate.")
-        if limit and (last - first).days + 1 > MAX_RANGE_DAYS:
-            raise ApiError(400, f"The date range may span at most {MAX_RANGE_DAYS} days.")
-    return first, last
-
-
-def _paged(request: HttpRequest, queryset, render: Callable[[list], list]) -> JsonResponse:
-    try:
-        number = int(request.GET.get("pageNumber", 1))
-        size = int(request.GET.get("pageSize", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        raise ApiError(400, "pageNumber and pageSize must be numbers.") from None
-    if number < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ApiError(400, f"pageNumber starts at 1; pageSize is 1 to {MAX_PAGE_SIZE}.")
-    total = queryset.count()
-    rows = list(queryset[(number - 1) * size : number * size])
-    return _ok(
-        render(rows),
-        pageNumber=number,
-        pageSize=size,
-        totalRecords=total,
-        totalPages=math.ceil(total / size),
-    )
-
-
-def _one(model, account: Account, ext_id: str, what: str):
-    found = model.objects.filter(account=account, ext_id=ext_id).first()
-    if found is None:
-        raise ApiError(404, f"{what} not found.")
-    return found
-
-
-# -- rendering (the webhook vocabulary) --------------------------------------------------------
-def render_business(account: Account) -> dict[str, Any]:
+# -- rendering ---------------------------------------------------------------------------------
+# Field names follow the documented ones (§2.6 availability, §3.4/§3.5 webhook payloads); where
+# a read answer's field has no documented name it is UNCONFIRMED and marked so.
+def render_location(account: Account) -> dict[str, Any]:
+    # §2.4: the account's business ids. UNCONFIRMED: businessName, timeZone (an IANA name).
     return {
         "businessId": account.account_id,
         "businessName": account.name,
-        "businessGroupId": None,  # sandbox businesses are single locations
+        "businessGroupId": None,  # §1.3; sandbox businesses are single locations
         "timeZone": account.timezone,
     }
 
 
-def render_provider(provider: Provider) -> dict[str, Any]:
+def _provider_name(provider: Provider) -> str:
+    return f"{provider.first_name} {provider.last_name}".strip()
+
+
+def render_employee(provider: Provider) -> dict[str, Any]:
+    # serviceProviderId and serviceProvider as in §2.6; the rest UNCONFIRMED.
     return {
         "serviceProviderId": provider.ext_id,
+        "serviceProvider": _provider_name(provider),
         "firstName": provider.first_name,
         "lastName": provider.last_name,
         "businessId": provider.account.account_id,
@@ -255,20 +330,22 @@ def render_provider(provider: Provider) -> dict[str, Any]:
 
 
 def render_service(service: Service) -> dict[str, Any]:
+    # serviceId, serviceTitle, duration as in §2.6; the rest UNCONFIRMED.
     return {
         "serviceId": service.ext_id,
         "serviceTitle": service.name,
-        "categoryName": service.category,
         "duration": service.duration_minutes,
+        "categoryName": service.category,
         "price": float(service.price),
         "businessId": service.account.account_id,
         "isActive": service.active,
     }
 
 
-def render_customer(client: Client, *, rest: bool = True) -> dict[str, Any]:
-    # A customer removed from the business keeps existing; its businessIds lose the business.
-    data = {
+def render_customer(client: Client) -> dict[str, Any]:
+    """§3.5's customer fields (the webhook payload; the read answer reuses them, UNCONFIRMED).
+    A customer removed from the business keeps existing; its businessIds lose the business."""
+    return {
         "customerId": client.ext_id,
         "businessIds": [client.account.account_id] if client.active else [],
         "customerFirstName": client.first_name,
@@ -286,10 +363,25 @@ def render_customer(client: Client, *, rest: bool = True) -> dict[str, Any]:
         "countryName": None,
         "postalCode": None,
     }
-    if rest:
-        data["createdDate"] = _utc(client.created_at)
-        data["modifiedDate"] = _utc(client.updated_at)
-    return data
+
+
+def render_read_appointment(appointment: Appointment) -> dict[str, Any]:
+    """A read answer's appointment: §2.8's read vocabulary and Z times (see _read_time). Field
+    names are §3.4's; UNCONFIRMED that the read status is also called bookingStatus."""
+    account = appointment.account
+    return {
+        "appointmentId": appointment.ext_id,
+        "businessId": account.account_id,
+        "customerId": appointment.client.ext_id,
+        "serviceId": appointment.service.ext_id,
+        "serviceTitle": appointment.service.name,
+        "serviceProviderId": appointment.provider.ext_id,
+        "serviceProvider": _provider_name(appointment.provider),
+        "startTime": _read_time(account, appointment.start),
+        "endTime": _read_time(account, appointment.end),
+        "bookingStatus": "Cancelled" if appointment.deleted else READ_STATUS[appointment.status],
+        "amount": float(appointment.service.price),
+    }
 
 
 def _first_visits(appointments: list[Appointment]) -> dict[int, datetime]:
@@ -308,16 +400,13 @@ def _first_visits(appointments: list[Appointment]) -> dict[int, datetime]:
     return {row["client_id"]: row["first"] for row in rows}
 
 
-def render_appointment(
-    appointment: Appointment, first_visits: dict[int, datetime] | None = None, *, rest: bool = True
-) -> dict[str, Any]:
-    if first_visits is None:
-        first_visits = _first_visits([appointment])
-    first = first_visits.get(appointment.client_id)
+def webhook_appointment(appointment: Appointment) -> dict[str, Any]:
+    """§3.4's appointment payload: the webhook vocabulary and true UTC times."""
+    first = _first_visits([appointment]).get(appointment.client_id)
     new = first is None or appointment.start <= first
     # Sandbox clients book a named provider, so every appointment is a "Request".
     code, name = ("NR", "New Request") if new else ("RR", "Return Request")
-    data = {
+    return {
         "appointmentId": appointment.ext_id,
         "startTime": _utc(appointment.start),
         "endTime": _utc(appointment.end),
@@ -331,19 +420,9 @@ def render_appointment(
         "appointmentTypeCode": code,
         "appointmentTypeName": name,
         "customerId": appointment.client.ext_id,
-        "serviceProviderId": appointment.provider.ext_id,
-        "businessId": appointment.account.account_id,
+        "serviceProviderId": appointment.provider.ext_id,  # UNCONFIRMED name (§3.4)
+        "businessId": appointment.account.account_id,  # UNCONFIRMED name (§3.4)
     }
-    if rest:
-        data["notes"] = appointment.notes
-        data["createdDate"] = _utc(appointment.created_at)
-        data["modifiedDate"] = _utc(appointment.updated_at)
-    return data
-
-
-def _render_appointments(rows: list[Appointment]) -> list[dict[str, Any]]:
-    first_visits = _first_visits(rows)
-    return [render_appointment(a, first_visits) for a in rows]
 
 
 def _appointments(account: Account):
@@ -352,203 +431,244 @@ def _appointments(account: Account):
     )
 
 
-# -- views -------------------------------------------------------------------------------------
-@_endpoint("POST", authenticated=False)
-def generate_access_token(request: HttpRequest) -> HttpResponse:
-    body = _json_body(request)
-    client_id, secret = body.get("clientId"), body.get("clientSecretKey")
-    if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id or not secret:
-        raise ApiError(400, "clientId and clientSecretKey are required.")
+# -- token -------------------------------------------------------------------------------------
+@_endpoint(None)
+def generate_access_token(request: HttpRequest, region: str) -> HttpResponse:
+    """§2.2. Credentials of a business on another region are refused as unknown ones (§2.1;
+    UNCONFIRMED what Vagaro answers exactly: the safe reading, an invalid client)."""
+    body = _object(request)
+    client_id = _text(body, "clientId", required=True)
+    secret = _text(body, "clientSecretKey", required=True)
+    scope = _text(body, "scope", required=True)
     account = Account.objects.filter(platform=PLATFORM, username=client_id).first()
-    if account is None or not secrets.compare_digest(secret, account.password):
-        raise ApiError(401, "Invalid client credentials.")
+    if (
+        account is None
+        or not secrets.compare_digest(secret.encode(), account.password.encode())
+        or account.region != region
+    ):
+        raise ApiError(
+            401, RC_INVALID_CLIENT, "Invalid client: unknown clientId or clientSecretKey."
+        )
+    if scope not in SCOPES:
+        raise _invalid(f"scope must be exactly one of: {', '.join(SCOPES)}.")
+    # §2.7: write access is not granted to every account. UNCONFIRMED how Vagaro refuses it;
+    # the sandbox refuses to issue a write token (and refuses writes of one issued before).
+    if scope in WRITE_SCOPES and not account.write_access:
+        raise ApiError(403, RC_FORBIDDEN, f"This business is not granted '{scope}'.")
     token = Token.objects.create(
         account=account,
         token=secrets.token_urlsafe(32),
+        scope=scope,
         expires_at=timezone.now() + TOKEN_LIFETIME,
     )
+    # §2.2: data.access_token and data.expires_in; token_type as in coreydylan/lashpop's client.
     data = {
         "access_token": token.token,
-        "token_type": "Bearer",
         "expires_in": int(TOKEN_LIFETIME.total_seconds()),
-        "scope": body.get("scope") or "read write",
+        "token_type": "Bearer",
     }
     return _ok(data, "Access token generated successfully.")
 
 
-@_endpoint("GET")
-def business(request: HttpRequest, account: Account, business_id: str) -> HttpResponse:
-    _check_business(account, business_id, required=True)
-    return _ok(render_business(account))
+# -- reads (§2.4) ------------------------------------------------------------------------------
+@_endpoint("read")
+def locations(request: HttpRequest, token: Token) -> HttpResponse:
+    _object(request)  # §2.4: {}
+    rows = Account.objects.filter(pk=token.account_id).order_by("pk")
+    return _ok([render_location(a) for a in _page(request, rows)])
 
 
-@_endpoint("GET")
-def locations(request: HttpRequest, account: Account) -> HttpResponse:
-    if request.GET.get("businessGroupId"):
-        raise ApiError(404, "Business group not found.")  # no sandbox business is in a group
-    _check_business(account, request.GET.get("businessId"), required=True)
-    return _paged(
-        request,
-        Account.objects.filter(pk=account.pk),
-        lambda rows: [render_business(a) for a in rows],
+@_endpoint("read")
+def customers(request: HttpRequest, token: Token) -> HttpResponse:
+    body = _object(request)
+    account = _business(token, body)
+    rows = Client.objects.filter(account=account).select_related("account").order_by("pk")
+    customer_id = _text(body, "customerId", required=False)
+    if customer_id:  # UNCONFIRMED: an unknown id answers an empty list, not a failure
+        rows = rows.filter(ext_id=customer_id)
+    return _ok([render_customer(c) for c in _page(request, rows)])
+
+
+@_endpoint("read")
+def employees(request: HttpRequest, token: Token) -> HttpResponse:
+    account = _business(token, _object(request))
+    rows = Provider.objects.filter(account=account).select_related("account").order_by("pk")
+    return _ok([render_employee(p) for p in _page(request, rows)])
+
+
+@_endpoint("read")
+def services(request: HttpRequest, token: Token) -> HttpResponse:
+    account = _business(token, _object(request))
+    rows = Service.objects.filter(account=account).select_related("account").order_by("pk")
+    return _ok([render_service(s) for s in _page(request, rows)])
+
+
+@_endpoint("any")
+def access_levels(request: HttpRequest, token: Token) -> HttpResponse:
+    """§2.4/§2.7: what this token and its account may do. The shape is the sandbox's own
+    (UNCONFIRMED): {businessId, tokenScope, grantedScopes}."""
+    account = token.account
+    granted = [READ_ACCESS, *(WRITE_SCOPES if account.write_access else ())]
+    return _ok(
+        {"businessId": account.account_id, "tokenScope": token.scope, "grantedScopes": granted}
     )
 
 
-@_endpoint("GET")
-def employees(request: HttpRequest, account: Account) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=True)
-    rows = Provider.objects.filter(account=account).select_related("account").order_by("pk")
-    return _paged(request, rows, lambda page: [render_provider(p) for p in page])
-
-
-@_endpoint("GET")
-def employee(request: HttpRequest, account: Account, provider_id: str) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=False)
-    return _ok(render_provider(_one(Provider, account, provider_id, "Service provider")))
-
-
-@_endpoint("GET")
-def services(request: HttpRequest, account: Account) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=True)
-    rows = Service.objects.filter(account=account).select_related("account").order_by("pk")
-    return _paged(request, rows, lambda page: [render_service(s) for s in page])
-
-
-@_endpoint("GET")
-def service(request: HttpRequest, account: Account, service_id: str) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=False)
-    return _ok(render_service(_one(Service, account, service_id, "Service")))
-
-
-@_endpoint("GET")
-def customers(request: HttpRequest, account: Account) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=True)
-    rows = Client.objects.filter(account=account).select_related("account").order_by("pk")
-    return _paged(request, rows, lambda page: [render_customer(c) for c in page])
-
-
-@_endpoint("GET")
-def customer(request: HttpRequest, account: Account, customer_id: str) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=False)
-    return _ok(render_customer(_one(Client, account, customer_id, "Customer")))
-
-
-@_endpoint("GET", "POST")
-def appointments(request: HttpRequest, account: Account) -> HttpResponse:
-    if request.method == "POST":
-        return _book(request, account)
-    _check_business(account, request.GET.get("businessId"), required=True)
-    customer_id = request.GET.get("customerId")
-    # One customer's history may span any range; the business-wide list is windowed.
-    first, last = _date_range(request, required=not customer_id, limit=not customer_id)
+@_endpoint("read")
+def appointments(request: HttpRequest, token: Token) -> HttpResponse:
+    """§2.5: businessId and customerId or appointmentId; there is no list by date range, so a
+    body with neither id is a validation error (dates and other fields are ignored)."""
+    body = _object(request)
+    account = _business(token, body)
+    customer_id = _text(body, "customerId", required=False)
+    appointment_id = _text(body, "appointmentId", required=False)
+    if not customer_id and not appointment_id:
+        raise _invalid("customerId or appointmentId is required.")
     rows = _appointments(account)
     if customer_id:
         rows = rows.filter(client__ext_id=customer_id)
-    tz = ZoneInfo(account.timezone)
-    if first:
-        rows = rows.filter(start__gte=datetime.combine(first, time(0), tz))
-    if last:
-        rows = rows.filter(start__lt=datetime.combine(last + timedelta(days=1), time(0), tz))
-    return _paged(request, rows.order_by("start", "pk"), _render_appointments)
+    if appointment_id:
+        rows = rows.filter(ext_id=appointment_id)
+    page = _page(request, rows.order_by("start", "pk"))
+    return _ok([render_read_appointment(a) for a in page])
 
 
-def _book(request: HttpRequest, account: Account) -> HttpResponse:
-    body = _json_body(request)
-    _check_business(account, body.get("businessId"), required=False)
-    fields = ("customerId", "serviceId", "serviceProviderId", "startTime")
-    missing = [name for name in fields if not isinstance(body.get(name), str) or not body[name]]
-    if missing:
-        raise ApiError(400, f"Missing or invalid: {', '.join(missing)}.")
-    client = _one(Client, account, body["customerId"], "Customer")
-    svc = _one(Service, account, body["serviceId"], "Service")
-    provider = _one(Provider, account, body["serviceProviderId"], "Service provider")
-    if not svc.active:
-        raise ApiError(400, "The service is not bookable.")
+def _active(model, account: Account, ext_id: str, what: str):
+    found = model.objects.filter(account=account, ext_id=ext_id, active=True).first()
+    if found is None:
+        raise ApiError(404, RC_NOT_FOUND, f"{what} {ext_id} was not found or is not bookable.")
+    return found
+
+
+@_endpoint("read")
+def availability(request: HttpRequest, token: Token) -> HttpResponse:
+    """§2.6: one date per call; slots are business-local HH:MM from the sandbox calendar (taken
+    and past times are not offered). UNCONFIRMED: several bookingItems are answered as one entry
+    each (not as one multi-service visit)."""
+    body = _object(request)
+    account = _business(token, body)
+    raw_day = _text(body, "appointmentDate", required=True)
     try:
-        start = datetime.fromisoformat(body["startTime"].replace("Z", "+00:00"))
+        day = date.fromisoformat(raw_day)
     except ValueError:
-        raise ApiError(400, "startTime must be an ISO 8601 time in UTC.") from None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)  # Vagaro's times are UTC
-    notes = body.get("notes") if isinstance(body.get("notes"), str) else ""
-    try:
-        booked = calendar.book(
-            client=client,
-            provider=provider,
-            service=svc,
-            start=start,
-            ext_id=new_ext_id(PLATFORM, "appointment"),
-            notes=notes[:500],
+        day = None
+    if day is None or len(raw_day) != 10:
+        raise _invalid("appointmentDate must be a date, YYYY-MM-DD.")
+    items = body.get("bookingItems")
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise _invalid("bookingItems must be a non-empty list of {serviceId, serviceProviderId}.")
+    wanted = []
+    for item in items:
+        service = _active(Service, account, _text(item, "serviceId", required=True), "Service")
+        provider_id = _text(item, "serviceProviderId", required=True)
+        wanted.append((service, _active(Provider, account, provider_id, "Service provider")))
+    tz = ZoneInfo(account.timezone)
+    data = []
+    for service, provider in wanted:
+        slots = calendar.open_slots(account, day, day, services=[service], providers=[provider])
+        data.append(
+            {
+                "appointmentDate": day.isoformat(),
+                "items": [
+                    {
+                        "serviceProviderId": provider.ext_id,
+                        "serviceProvider": _provider_name(provider),
+                        "serviceId": service.ext_id,
+                        "serviceTitle": service.name,
+                        "duration": service.duration_minutes,
+                    }
+                ],
+                "timeSlot": [slot.start.astimezone(tz).strftime("%H:%M") for slot in slots],
+            }
         )
-    except calendar.CalendarError as exc:
-        raise ApiError(400, CALENDAR_MESSAGES.get(exc.code, exc.message)) from None
-    return _ok(render_appointment(booked))
-
-
-@_endpoint("GET")
-def availability(request: HttpRequest, account: Account) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=True)
-    first, last = _date_range(request, required=True, limit=True)
-    service_ids = request.GET.getlist("serviceId")
-    provider_ids = request.GET.getlist("serviceProviderId")
-    wanted_services = list(account.services.filter(active=True, ext_id__in=service_ids))
-    wanted_providers = list(account.providers.filter(active=True, ext_id__in=provider_ids))
-    # open_slots reads an empty list as "all": filters matching nothing answer nothing.
-    if (service_ids and not wanted_services) or (provider_ids and not wanted_providers):
-        return _ok([])
-    slots = calendar.open_slots(
-        account,
-        first,
-        last,
-        services=wanted_services or None,
-        providers=wanted_providers or None,
-    )
-    data = [
-        {
-            "startTime": _utc(slot.start),
-            "endTime": _utc(slot.end),
-            "serviceId": slot.service.ext_id,
-            "serviceTitle": slot.service.name,
-            "serviceProviderId": slot.provider.ext_id,
-            "businessId": account.account_id,
-        }
-        for slot in slots
-    ]
     return _ok(data)
 
 
-@_endpoint("GET")
-def appointment(request: HttpRequest, account: Account, appointment_id: str) -> HttpResponse:
-    _check_business(account, request.GET.get("businessId"), required=False)
-    found = _appointments(account).filter(ext_id=appointment_id).first()
+# -- writes (§2.7) -----------------------------------------------------------------------------
+def _local_start(account: Account, value: str) -> datetime:
+    """§2.7: business-local time without an offset; one with an offset (or Z) is refused."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise _invalid("startTime must be a local date and time, YYYY-MM-DDTHH:MM:SS.") from None
+    if naive.tzinfo is not None:
+        raise _invalid("startTime is the business's local time and takes no offset or Z.")
+    tz = ZoneInfo(account.timezone)
+    aware = naive.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise _invalid("startTime does not exist in the business's time zone (clock change).")
+    return aware
+
+
+@_endpoint("write")
+def create_appointments(request: HttpRequest, token: Token) -> HttpResponse:
+    """§2.7: a JSON ARRAY of appointments, each {businessId, customerId, serviceId,
+    serviceProviderId, startTime (local, no offset), appointmentType: "appointment"}. All or
+    none are booked (UNCONFIRMED); the answer lists the new appointmentIds in order. UNCONFIRMED:
+    the start's field name (startTime, as in §3.4) and the answer's shape."""
+    body = _json(request)
+    if not isinstance(body, list) or not body or not all(isinstance(i, dict) for i in body):
+        raise _invalid("The request body must be a non-empty JSON array of appointments.")
+    # The calendar's writes only; no HTTP call happens inside this transaction.
+    with transaction.atomic():
+        created = [_create_one(token, item) for item in body]
+    return _ok([{"appointmentId": a.ext_id} for a in created], "Appointment created successfully.")
+
+
+def _create_one(token: Token, item: dict[str, Any]) -> Appointment:
+    account = _business(token, item)
+    if item.get("appointmentType") != "appointment":
+        raise _invalid('appointmentType must be "appointment".')
+    customer_id = _text(item, "customerId", required=True)
+    service_id = _text(item, "serviceId", required=True)
+    provider_id = _text(item, "serviceProviderId", required=True)
+    start = _local_start(account, _text(item, "startTime", required=True))
+    client = Client.objects.filter(account=account, ext_id=customer_id).first()
+    if client is None:
+        raise ApiError(404, RC_NOT_FOUND, f"Customer {customer_id} was not found.")
+    notes = item.get("notes") if isinstance(item.get("notes"), str) else ""
+    ext_id = new_ext_id(PLATFORM, "appointment")
+    while Appointment.objects.filter(account=account, ext_id=ext_id).exists():
+        ext_id = new_ext_id(PLATFORM, "appointment")
+    try:
+        return calendar.book(
+            client=client,
+            provider=_active(Provider, account, provider_id, "Service provider"),
+            service=_active(Service, account, service_id, "Service"),
+            start=start,
+            ext_id=ext_id,
+            notes=notes[:500],
+        )
+    except calendar.CalendarError as exc:
+        raise ApiError(400, RC_REFUSED, CALENDAR_MESSAGES.get(exc.code, exc.message)) from None
+
+
+@_endpoint("write")
+def delete_appointment(request: HttpRequest, token: Token, appointment_id: str) -> HttpResponse:
+    """§2.7: cancelling deletes. §1.3: the id arrives URL-encoded ('=', '/', '+'); Django has
+    decoded it before routing, hence the ``path`` converter. The appointment is cancelled on the
+    calendar, so the front desk's cancellation webhook goes out (§3.4 "Cancel"). A second
+    delete is refused (UNCONFIRMED; a client must not rely on it being idempotent)."""
+    body = _object(request)
+    if body.get("businessId") not in (None, ""):
+        _business(token, body)
+    found = _appointments(token.account).filter(ext_id=appointment_id).first()
     if found is None:
-        raise ApiError(404, "Appointment not found.")
-    return _ok(render_appointment(found))
+        raise ApiError(404, RC_NOT_FOUND, f"Appointment {appointment_id} was not found.")
+    if found.deleted or found.status not in ACTIVE:
+        raise ApiError(400, RC_REFUSED, CALENDAR_MESSAGES["not_cancellable"])
+    try:
+        calendar.cancel(found)
+    except calendar.CalendarError as exc:
+        raise ApiError(400, RC_REFUSED, CALENDAR_MESSAGES.get(exc.code, exc.message)) from None
+    return _ok({"appointmentId": found.ext_id}, "Appointment deleted successfully.")
 
 
-@_endpoint("POST")
-def cancel(request: HttpRequest, account: Account, appointment_id: str) -> HttpResponse:
-    body = _json_body(request)
-    _check_business(account, body.get("businessId"), required=False)
-    if body.get("appointmentId") not in (None, appointment_id):
-        raise ApiError(400, "appointmentId does not match the path.")
-    found = _appointments(account).filter(ext_id=appointment_id).first()
-    if found is None or found.deleted:
-        raise ApiError(404, "Appointment not found.")
-    # Cancelling a cancelled appointment answers its state again, so the call may be retried.
-    if found.status not in (Status.CANCELLED, Status.LATE_CANCELLED):
-        try:
-            found = calendar.cancel(found)
-        except calendar.CalendarError as exc:
-            raise ApiError(400, CALENDAR_MESSAGES.get(exc.code, exc.message)) from None
-    return _ok(render_appointment(found))
-
-
-# -- webhooks ----------------------------------------------------------------------------------
+# -- webhooks (§3, unchanged: the front desk's deliveries) -------------------------------------
 def build_webhooks(account: Account, kind: str, obj: Any) -> list[dict[str, Any]]:
     """The deliveries Vagaro sends for one change: {event_id, event_type, body, headers}. The
-    body is serialized here, once; X-Vagaro-Signature carries the webhook's verification token
-    (a static shared token, not an HMAC, as documented)."""
+    body is serialized here, once. §3.2: X-Vagaro-Signature carries the webhook's verification
+    token (a static shared token, not an HMAC). §3.3: {id, createdDate, type, action, payload}."""
     mapped = _WEBHOOK_KINDS.get(kind)
     if mapped is None:
         return []
@@ -556,9 +676,9 @@ def build_webhooks(account: Account, kind: str, obj: Any) -> list[dict[str, Any]
     if type_ == "appointment":
         if obj.deleted:
             action = "deleted"
-        payload = render_appointment(obj, rest=False)
+        payload = webhook_appointment(obj)
     else:
-        payload = render_customer(obj, rest=False)
+        payload = render_customer(obj)
     event_id = str(uuid.uuid4()).upper()
     envelope = {
         "id": event_id,
@@ -580,20 +700,23 @@ def build_webhooks(account: Account, kind: str, obj: Any) -> list[dict[str, Any]
     ]
 
 
-# Id segments use <path:...>: a decoded Vagaro id may hold '/'. The more specific
-# appointment paths come before appointments/<id>.
+# Mounted under vagaro/<region>/ (sandbox/urls.py). The delete id uses <path:...>: a decoded
+# Vagaro id may hold '/'. Anything else under api/v2 is the 404 envelope.
 urlpatterns = [
     path("api/v2/merchants/generate-access-token", generate_access_token, name="vagaro_token"),
-    path("api/v2/businesses/<path:business_id>", business, name="vagaro_business"),
+    path("api/v2/merchants/access-levels", access_levels, name="vagaro_access_levels"),
     path("api/v2/locations", locations, name="vagaro_locations"),
-    path("api/v2/employees", employees, name="vagaro_employees"),
-    path("api/v2/employees/<path:provider_id>", employee, name="vagaro_employee"),
-    path("api/v2/services", services, name="vagaro_services"),
-    path("api/v2/services/<path:service_id>", service, name="vagaro_service"),
     path("api/v2/customers", customers, name="vagaro_customers"),
-    path("api/v2/customers/<path:customer_id>", customer, name="vagaro_customer"),
+    path("api/v2/employees", employees, name="vagaro_employees"),
+    path("api/v2/services", services, name="vagaro_services"),
     path("api/v2/appointments", appointments, name="vagaro_appointments"),
     path("api/v2/appointments/availability", availability, name="vagaro_availability"),
-    path("api/v2/appointments/<path:appointment_id>/cancel", cancel, name="vagaro_cancel"),
-    path("api/v2/appointments/<path:appointment_id>", appointment, name="vagaro_appointment"),
+    path("api/v2/appointments/create", create_appointments, name="vagaro_create"),
+    path(
+        "api/v2/appointments/delete/<path:appointment_id>",
+        delete_appointment,
+        name="vagaro_delete",
+    ),
+    path("api/v2/<path:rest>", not_found, name="vagaro_not_found"),
+    path("<path:rest>", not_found),
 ]

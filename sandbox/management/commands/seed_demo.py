@@ -35,7 +35,9 @@ SANDBOX_ACCOUNTS = [
         "name": "Demo Salon (Vagaro sandbox)",
         "username": "demo-vagaro-client-id",
         "password": "demo-vagaro-client-secret",
-        "account": {"business_id": "dEm0BuSiNeSs=="},
+        # docs/platforms/vagaro.md §2.1: the region is part of each business's connection.
+        "region": "us02",
+        "account": {"business_id": "dEm0BuSiNeSs==", "region": "us02"},
         "seed": 2,
         "connect": False,  # the owner connects it (the demo's connect form to try)
     },
@@ -162,6 +164,7 @@ class Command(BaseCommand):
             password=spec["password"],
             webhook_url=account.webhook_url if account is not None and mine is not None else "",
             webhook_secret=VAGARO_WEBHOOK_TOKEN if spec["platform"] == "vagaro" else "",
+            region=spec.get("region", ""),
             seed=spec["seed"],
             clients=clients,
         )
@@ -209,6 +212,7 @@ class Command(BaseCommand):
             password=spec["password"],
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
+            region=spec.get("region", ""),
             seed=spec["seed"],
             clients=clients,
         )
