@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 # Where each adapter is pointed (see sandbox/urls.py) and what the connect form calls the
 # account's fields.
 BASE_URLS = {
-    Platform.VAGARO: ("VAGARO_API_URL", "/sandbox/vagaro/us02"),
+    Platform.VAGARO: ("VAGARO_API_URL", "/sandbox/vagaro"),
     Platform.MINDBODY: ("MINDBODY_API_URL", "/sandbox/mindbody"),
     Platform.PHOREST: (
         "PHOREST_API_URL",

@@ -191,6 +191,11 @@ class PlatformAdapter(ABC):
     def test_connection(self) -> ConnectionResult:
         """A cheap authenticated read. Raises AuthenticationError when credentials are wrong."""
 
+    def connection_capabilities(self) -> Capabilities:
+        """What this connection may do: the platform's capabilities, narrowed by what was learnt
+        about the account (ConnectionResult.facts saved in config.options). Default: the class's."""
+        return self.capabilities
+
     # -- reads ----------------------------------------------------------------------------------
     @abstractmethod
     def get_availability(
@@ -226,6 +231,13 @@ class PlatformAdapter(ABC):
 
     @abstractmethod
     def iter_customers(self, changed_since: datetime | None = None) -> Iterator[Customer]: ...
+
+    def customer_pages(self, start_page: int = 1) -> Iterator[tuple[int, list[Customer]]]:
+        """Customers one platform page at a time, as (page number, customers), from
+        ``start_page``: a backfill checkpoints the number and resumes at the next page."""
+        raise UnsupportedOperation(
+            f"{self.display_name} cannot list customers page by page.", platform=self.platform
+        )
 
     @abstractmethod
     def iter_services(self) -> Iterator[Service]: ...

@@ -75,6 +75,14 @@ class UnsupportedOperation(IntegrationError):
     code = "unsupported"
 
 
+class WriteAccessDenied(UnsupportedOperation):
+    """The account may read but not book or cancel: the platform refused a write token or a
+    write call for lack of access (Vagaro grants write access per account). The core records it
+    and stops offering booking for this connection."""
+
+    code = "write_access_denied"
+
+
 class ConfigurationError(Exception):
     """Our own set-up is wrong (missing account id, unknown platform).
 

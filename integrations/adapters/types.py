@@ -7,6 +7,7 @@ timezone-aware.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -69,6 +70,9 @@ class Capabilities:
     filters: frozenset[str] = frozenset()
     # Longest date range one appointment/availability request may span, in days (None: no limit).
     max_range_days: int | None = None
+    # iter_appointments can list a date range. False: appointments are read only per customer or
+    # by id (Vagaro), so a mirror is built customer by customer and kept current by webhooks.
+    appointments_by_date: bool = True
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,9 @@ class ConnectionResult:
     message: str = ""
     timezone: str = ""
     currency: str = ""  # ISO 4217 code when the platform states the account's currency
+    # Per-connection facts learnt while testing (e.g. Vagaro's {"write_access": True}); the core
+    # saves them into Integration.options at connect, where the adapter reads them back.
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
