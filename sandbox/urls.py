@@ -1,5 +1,5 @@
 """Mounted at /sandbox/ only when SANDBOX_ENABLED. Base URLs the adapters are pointed at:
-VAGARO_API_URL={origin}/sandbox/vagaro/<region> (the business's region, us02 in the demo),
+VAGARO_API_URL={origin}/sandbox/vagaro (the adapter adds the connection's /{region}/api/v2),
 MINDBODY_API_URL={origin}/sandbox/mindbody,
 PHOREST_API_URL={origin}/sandbox/phorest/third-party-api-server/api/business."""
 

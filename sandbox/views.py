@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 # account's fields. Vagaro's path ends in the business's own region (docs/platforms/vagaro.md
 # §2.1), filled in per account.
 BASE_URLS = {
-    Platform.VAGARO: ("VAGARO_API_URL", "/sandbox/vagaro/{region}"),
+    Platform.VAGARO: ("VAGARO_API_URL", "/sandbox/vagaro"),
     Platform.MINDBODY: ("MINDBODY_API_URL", "/sandbox/mindbody"),
     Platform.PHOREST: (
         "PHOREST_API_URL",

@@ -161,7 +161,7 @@ def sandbox_http(monkeypatch, settings):
 
     sandbox.webhooks.SESSION.mount(ORIGIN, transport)
     settings.MINDBODY_API_URL = f"{ORIGIN}/sandbox/mindbody"
-    settings.VAGARO_API_URL = f"{ORIGIN}/sandbox/vagaro/us02"
+    settings.VAGARO_API_URL = f"{ORIGIN}/sandbox/vagaro"  # the root: + /{region}/api/v2
     settings.PHOREST_API_URL = f"{ORIGIN}/sandbox/phorest/third-party-api-server/api/business"
     settings.SALONSYNC_PUBLIC_URL = ORIGIN
     return transport

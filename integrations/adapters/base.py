@@ -238,10 +238,10 @@ class PlatformAdapter(ABC):
     def iter_customers(self, changed_since: datetime | None = None) -> Iterator[Customer]: ...
 
     def customer_pages(self, start_page: int = 1) -> Iterator[tuple[int, list[Customer]]]:
-        """(page number, customers) from ``start_page`` on, so a walk can resume where it
-        stopped; only platforms whose appointments are read per customer need it."""
+        """Customers one platform page at a time, as (page number, customers), from
+        ``start_page``: a backfill checkpoints the number and resumes at the next page."""
         raise UnsupportedOperation(
-            f"{self.display_name} does not page customers for a backfill.", platform=self.platform
+            f"{self.display_name} cannot list customers page by page.", platform=self.platform
         )
 
     @abstractmethod

@@ -76,8 +76,9 @@ class UnsupportedOperation(IntegrationError):
 
 
 class WriteAccessDenied(UnsupportedOperation):
-    """The platform refused a write because this account has no write access (Vagaro grants
-    write access per account: docs/platforms/vagaro.md §2.7)."""
+    """The account may read but not book or cancel: the platform refused a write token or a
+    write call for lack of access (Vagaro grants write access per account). The core records it
+    and stops offering booking for this connection."""
 
     code = "write_access_denied"
 

@@ -70,8 +70,8 @@ class Capabilities:
     filters: frozenset[str] = frozenset()
     # Longest date range one appointment/availability request may span, in days (None: no limit).
     max_range_days: int | None = None
-    # False where the platform lists appointments only per customer or by id (Vagaro): the sync
-    # then walks customers (integrations/sync.py) instead of reading a date window.
+    # iter_appointments can list a date range. False: appointments are read only per customer or
+    # by id (Vagaro), so a mirror is built customer by customer and kept current by webhooks.
     appointments_by_date: bool = True
 
 
@@ -209,8 +209,8 @@ class ConnectionResult:
     message: str = ""
     timezone: str = ""
     currency: str = ""  # ISO 4217 code when the platform states the account's currency
-    # Per-connection facts learnt while testing (e.g. Vagaro's write access); saved into the
-    # integration's options, where the adapter reads them back.
+    # Per-connection facts learnt while testing (e.g. Vagaro's {"write_access": True}); the core
+    # saves them into Integration.options at connect, where the adapter reads them back.
     facts: Mapping[str, Any] = field(default_factory=dict)
 
 

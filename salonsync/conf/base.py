@@ -226,7 +226,9 @@ SPECTACULAR_SETTINGS = {
 SALONSYNC_PUBLIC_URL = env.str("SALONSYNC_PUBLIC_URL", default="http://127.0.0.1:8000")
 MINDBODY_API_KEY = env.str("MINDBODY_API_KEY", default="")
 MINDBODY_WEBHOOK_SIGNATURE_KEY = env.str("MINDBODY_WEBHOOK_SIGNATURE_KEY", default="")
-VAGARO_API_URL = env.str("VAGARO_API_URL", default="https://api.vagaro.com/us02")
+# The root only: the adapter adds each connection's region, {root}/{region}/api/v2/
+# (docs/platforms/vagaro.md §2.1).
+VAGARO_API_URL = env.str("VAGARO_API_URL", default="https://api.vagaro.com")
 MINDBODY_API_URL = env.str("MINDBODY_API_URL", default="https://api.mindbodyonline.com")
 MINDBODY_PUSH_API_URL = env.str(
     "MINDBODY_PUSH_API_URL", default="https://push-api.mindbodyonline.com"

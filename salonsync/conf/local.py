@@ -13,7 +13,7 @@ FERNET_KEYS = FERNET_KEYS or ["dev-only-fernet-key-not-for-production"]
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
 if SANDBOX_ENABLED:
     _sandbox = f"{SALONSYNC_PUBLIC_URL.rstrip('/')}/sandbox"
-    VAGARO_API_URL = env.str("VAGARO_API_URL", default=f"{_sandbox}/vagaro/us02")
+    VAGARO_API_URL = env.str("VAGARO_API_URL", default=f"{_sandbox}/vagaro")  # + /{region}/api/v2
     MINDBODY_API_URL = env.str("MINDBODY_API_URL", default=f"{_sandbox}/mindbody")
     MINDBODY_PUSH_API_URL = env.str("MINDBODY_PUSH_API_URL", default=f"{_sandbox}/mindbody-push")
     PHOREST_API_URL = env.str(

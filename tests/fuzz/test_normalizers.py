@@ -55,12 +55,12 @@ KINDS: dict[str, type] = {
 # Where each kind's documented vendor payload lives: (fixture name, list key or None).
 SAMPLES: dict[str, dict[str, tuple[str, str | None]]] = {
     "vagaro": {
-        "appointment": ("appointment", None),
-        "customer": ("customer", None),
-        "service": ("service", None),
-        "provider": ("provider", None),
-        "location": ("location", None),
-        "slot": ("slot", None),
+        "appointment": ("appointments", "data"),
+        "customer": ("customers", "data"),
+        "service": ("services", "data"),
+        "provider": ("employees", "data"),
+        "location": ("locations", "data"),
+        "slot": ("slot", None),  # one availability entry flattened (tests/fixtures/vagaro)
     },
     "mindbody": {
         "appointment": ("staff_appointments", "Appointments"),
@@ -261,7 +261,10 @@ def test_every_registered_platform_is_fuzzed():
 
 # -- webhook handlers ---------------------------------------------------------------------------
 ACCOUNTS = {
-    "vagaro": ({"business_id": "b7Yx3Zq9Wr=="}, {"client_id": "c", "client_secret": "s"}),
+    "vagaro": (
+        {"region": "us02", "business_id": "b7Yx3Zq9Wr=="},
+        {"client_id": "c", "client_secret": "s"},
+    ),
     "mindbody": ({"site_id": "-99"}, {"username": "u@example.com", "password": "p"}),
 }
 

@@ -74,7 +74,7 @@ def vagaro_integration(salon) -> Integration:
     integration = Integration(
         salon=salon,
         platform="vagaro",
-        account={"business_id": "b7Yx3Zq9Wr=="},
+        account={"region": "us02", "business_id": "b7Yx3Zq9Wr=="},
         status=IntegrationStatus.CONNECTED,
     )
     integration.credentials = {

@@ -4,8 +4,8 @@ encrypted on the integration; optionally Vagaro's published source IPs
 (docs/platforms/vagaro.md §3.2).
 
 The whole envelope {id, createdDate|createdAt, type, action, payload} is read here; the payload is
-a record in the REST vocabulary, normalized by the adapter's own normalize_appointment /
-normalize_customer."""
+a record in the REST vocabulary, normalized by the adapter's own normalize_webhook_appointment
+(times always read as UTC) / normalize_customer."""
 
 from __future__ import annotations
 
@@ -130,7 +130,9 @@ class VagaroWebhooks(WebhookPlatform):
         adapter.require(envelope, "id")
         object_id = str(adapter.require(payload, "appointmentId"))
         try:
-            data = adapter.normalize(payload, "appointment")
+            # Webhook times are documented UTC, whatever the connection's read_times says
+            # (docs/platforms/vagaro.md §2.8, §3.4).
+            data = adapter.normalize(payload, "webhook_appointment")
         except ValidationError:
             if kind is not EventKind.APPOINTMENT_DELETED:
                 raise

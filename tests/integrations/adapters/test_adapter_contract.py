@@ -26,7 +26,7 @@ from integrations.adapters.types import (
     WebhookAuth,
 )
 
-from .harness import harness_for
+from .harness import BaseHarness, harness_for
 
 pytestmark = pytest.mark.parametrize("platform", sorted(PLATFORMS))
 
@@ -199,12 +199,39 @@ def test_paging_reads_every_page(platform):
         harness.stub_auth(rsps)
         start, end, total = harness.stub_appointment_pages(rsps)
         appointments = list(
-            adapter.iter_appointments(date.fromisoformat(start), date.fromisoformat(end))
+            harness.list_appointments(adapter, date.fromisoformat(start), date.fromisoformat(end))
         )
     assert len(appointments) == total >= 3
     assert len({a.platform_id for a in appointments}) == total
     assert all(isinstance(a, Appointment) and a.start.tzinfo is not None for a in appointments)
     assert all(a.end >= a.start for a in appointments)
+
+
+def test_listing_by_date_follows_capabilities(platform):
+    """A platform without a list by date says so in its capabilities and refuses the call with
+    UnsupportedOperation before any request; the others list a range."""
+    harness = harness_for(platform)
+    adapter = harness.adapter()
+    if adapter.capabilities.appointments_by_date:
+        assert harness.list_appointments.__func__ is BaseHarness.list_appointments
+        return
+    with mock() as rsps:
+        with pytest.raises(errors.UnsupportedOperation):
+            list(adapter.iter_appointments(date(2026, 3, 2), date(2026, 3, 6)))
+        assert not rsps.calls
+
+
+def test_connection_capabilities_only_narrow_the_class(platform):
+    """Per-connection capabilities are the class's unless the adapter learnt less of the account
+    (e.g. Vagaro without write access): never more than the platform can do."""
+    adapter = harness_for(platform).adapter()
+    capabilities = adapter.connection_capabilities()
+    assert isinstance(capabilities, Capabilities)
+    if type(adapter).capabilities_for.__func__ is PlatformAdapter.capabilities_for.__func__:
+        assert capabilities == adapter.capabilities
+    assert capabilities.webhooks == adapter.capabilities.webhooks
+    assert capabilities.can_book <= adapter.capabilities.can_book
+    assert capabilities.can_cancel <= adapter.capabilities.can_cancel
 
 
 def test_refused_booking_is_validation_error_and_never_blindly_retried(platform):

@@ -120,8 +120,8 @@ def test_choices_list_every_platform_by_name():
 
 
 def test_base_url_comes_from_settings(settings):
-    settings.VAGARO_API_URL = "http://127.0.0.1:8000/sandbox/vagaro/us02"
-    assert registry.base_url_for("vagaro") == "http://127.0.0.1:8000/sandbox/vagaro/us02"
+    settings.VAGARO_API_URL = "http://127.0.0.1:8000/sandbox/vagaro"  # the root, no region
+    assert registry.base_url_for("vagaro") == "http://127.0.0.1:8000/sandbox/vagaro"
 
 
 class ZenAdapter(PlatformAdapter):

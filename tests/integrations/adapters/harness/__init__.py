@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ def load_fixture(platform: str, name: str) -> Any:
 
 class BaseHarness:
     platform: str
-    base_url: str  # e.g. "https://api.vagaro.test/us02"
+    base_url: str  # what the platform's URL setting holds, e.g. "https://api.vagaro.test"
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
@@ -70,9 +72,14 @@ class BaseHarness:
 
     def stub_appointment_pages(self, rsps: responses.RequestsMock) -> tuple[str, str, int]:
         """Register a listing of appointments spread over at least 3 pages for
-        ``iter_appointments(date(2026, 3, 2), date(2026, 3, 6))``; return (start, end, total)
-        as ISO dates and the number of appointments the adapter must yield."""
+        ``list_appointments(adapter, date(2026, 3, 2), date(2026, 3, 6))``; return (start, end,
+        total) as ISO dates and the number of appointments the adapter must yield."""
         raise NotImplementedError
+
+    def list_appointments(self, adapter: PlatformAdapter, start: date, end: date) -> Iterable[Any]:
+        """The paged appointment listing the platform offers: by date range, unless its
+        capabilities say it has none (then the harness lists one customer's appointments)."""
+        return adapter.iter_appointments(start, end)
 
     def stub_booking_refused(self, rsps: responses.RequestsMock) -> Any:
         """Register the platform's documented 'slot taken' answer to a booking; return the
