@@ -49,7 +49,11 @@ def sync_all(kind: str = "incremental") -> int:
     if kind == "incremental":
         # Platforms read per customer (Vagaro) are kept current by their webhooks; a 15-minute
         # re-read would spend the salon's call allowance (integrations/sync_by_customer.py).
-        eligible = eligible.exclude(platform__in=per_customer_platforms())
+        # Until their first backfill has finished (no cursor yet) they are included, so it
+        # starts, and resumes from its checkpoint after an interruption.
+        eligible = eligible.exclude(
+            platform__in=per_customer_platforms(), sync_cursor__isnull=False
+        )
     ids = eligible.values_list("pk", flat=True)
     for pk in ids.iterator(chunk_size=_CHUNK):
         sync_integration.apply_async(

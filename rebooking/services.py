@@ -4,6 +4,7 @@ accepting one books it through BookingService. Idempotent: every suggestion has 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from integrations.models import (
     MirroredCustomer,
     Salon,
 )
+from integrations.selectors import integration_capabilities
 
 from .models import (
     RebookingSettings,
@@ -99,6 +101,14 @@ def _openings(integration, rhythm, service_ref: str, settings, now):
     """Open slots for the service in the lookahead window, ranked against the client's rhythm."""
     first, last = _window(integration.salon, settings, now)
     filters = AvailabilityFilters(service_ids=(service_ref,) if service_ref else ())
+    caps = integration_capabilities(integration)
+    if caps.max_range_days is not None:
+        # A platform whose availability costs a call per date and provider (Vagaro: one date per
+        # call, docs/platforms/vagaro.md §2.6) is asked no further than one search allows, and
+        # for the client's own provider where known: days of calls, not days x staff.
+        last = min(last, first + timedelta(days=caps.max_range_days - 1))
+        if rhythm is not None and rhythm.usual_provider:
+            filters = replace(filters, provider_ids=(rhythm.usual_provider,))
     slots = availability_list(
         integration=integration, start_date=first, end_date=last, filters=filters
     )

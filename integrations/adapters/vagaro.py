@@ -540,16 +540,18 @@ class VagaroAdapter(PlatformAdapter):
                 platform=self.platform,
             )
         business = filters.location_id or self.business_id
-        providers: tuple[str, ...] = filters.provider_ids or ("",)
+        # Each booking item names a service AND a provider (§2.6): without a provider filter,
+        # every active provider is asked (one more listing call).
+        providers: tuple[str, ...] = filters.provider_ids or tuple(
+            p.platform_id for p in self.iter_providers() if p.active
+        )
         slots: list[Slot] = []
         for offset in range(max(dates, 0)):
             day = start_date + timedelta(days=offset)
             # One booking item per call: several would ask for one visit with several services.
             for service_id in filters.service_ids:
                 for provider_id in providers:
-                    item = {"serviceId": service_id}
-                    if provider_id:  # UNCONFIRMED whether Vagaro accepts an item without one
-                        item["serviceProviderId"] = provider_id
+                    item = {"serviceId": service_id, "serviceProviderId": provider_id}
                     body = {
                         "businessId": business,
                         "appointmentDate": day.isoformat(),

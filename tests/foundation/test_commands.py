@@ -49,7 +49,7 @@ def demo_settings(settings):
     public = settings.SALONSYNC_PUBLIC_URL = "http://127.0.0.1:8000"
     settings.MINDBODY_API_KEY = "sandbox-developer-key"
     settings.MINDBODY_API_URL = f"{public}/sandbox/mindbody"
-    settings.VAGARO_API_URL = f"{public}/sandbox/vagaro/us02"
+    settings.VAGARO_API_URL = f"{public}/sandbox/vagaro"
     settings.PHOREST_API_URL = f"{public}/sandbox/phorest/third-party-api-server/api/business"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
 
@@ -120,6 +120,7 @@ def test_seed_demo_again_keeps_the_vagaro_integration_the_owner_connected(db, se
             values={
                 "client_id": "demo-vagaro-client-id",
                 "client_secret": "demo-vagaro-client-secret",
+                "region": "us02",
                 "business_id": "dEm0BuSiNeSs==",
             },
         )
@@ -130,6 +131,7 @@ def test_seed_demo_again_keeps_the_vagaro_integration_the_owner_connected(db, se
     call_command("seed_demo", clients=5, no_sync=True)
     vagaro = Integration.objects.get(platform="vagaro")
     assert vagaro.pk == outcome.integration.pk and vagaro.status == "connected"
+    assert vagaro.options["write_access"] is True  # the demo business grants it (sandbox switch)
     assert Account.objects.get(platform="vagaro").webhook_url == url
     assert "Vagaro: already connected by the owner" in capsys.readouterr().out
 

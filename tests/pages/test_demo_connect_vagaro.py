@@ -49,10 +49,12 @@ def test_the_sandbox_credentials_connect_vagaro_and_its_webhooks_then_arrive(dem
             "client_id": account.username,
             "client_secret": account.password,
             "webhook_token": account.webhook_secret,
+            "region": account.region,
             "business_id": account.account_id,
         },
     )
     integration = Integration.objects.get(salon=demo, platform="vagaro")
+    assert integration.options["write_access"] is True  # the sandbox business grants it
     assert integration.status == "connected"
     assert response.status_code == 302 and response.url == integration.get_absolute_url()
     detail = unescape(client.get(integration.get_absolute_url()).content.decode())

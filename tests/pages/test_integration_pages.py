@@ -426,7 +426,12 @@ def test_connecting_an_account_another_salon_has_reveals_nothing(
     client, owner, salon, foreign, fake_service
 ):
     client.force_login(owner)
-    data = {"client_id": "c", "client_secret": "s", "business_id": foreign.account["business_id"]}
+    data = {
+        "client_id": "c",
+        "client_secret": "s",
+        "region": "us02",
+        "business_id": foreign.account["business_id"],
+    }
     response = client.post(url("integration_connect", salon, platform="vagaro"), data)
     html = response.content.decode()
     assert "This platform account is already connected to SalonSync." in html
@@ -464,7 +469,11 @@ def test_saved_secrets_never_appear_in_any_page(client, owner, salon, fake_servi
     vagaro = integrations[1]
     response = client.post(
         url("integration_reauth", salon, pk=vagaro.pk),
-        {"client_secret": "typed-Secret-991", "business_id": vagaro.account["business_id"]},
+        {
+            "client_secret": "typed-Secret-991",
+            "region": "us02",
+            "business_id": vagaro.account["business_id"],
+        },
     )
     html = response.content.decode()
     assert "Vagaro did not accept these credentials" in html

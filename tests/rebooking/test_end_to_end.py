@@ -59,7 +59,8 @@ def test_desk_cancellation_becomes_a_suggestion_and_accepting_books_it(salon, ow
     integration = Integration(
         salon=salon,
         platform="vagaro",
-        account={"business_id": account.account_id},
+        account={"region": "us02", "business_id": account.account_id},
+        options={"write_access": True},  # what the connection test finds on the sandbox
         status=IntegrationStatus.CONNECTED,
     )
     integration.credentials = {

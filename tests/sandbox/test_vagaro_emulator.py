@@ -766,7 +766,8 @@ def test_the_sandbox_page_shows_the_connect_credentials_and_api_settings(salon, 
         ("sandbox-vagaro-client-secret", "vg-secret"),
     ):
         assert f'data-testid="{testid}">{value}<' in page
-    assert "/sandbox/vagaro/us02" in page
+    # The setting is the root: the adapter adds the connection's /{region}/api/v2 (§2.1).
+    assert "VAGARO_API_URL" in page and "/sandbox/vagaro<" in page
     url = f"/sandbox/accounts/{salon['account'].pk}/vagaro/"
     admin_client.post(url, {"region": "us04", "wall_clock_read_times": "on"})
     account = Account.objects.get(pk=salon["account"].pk)

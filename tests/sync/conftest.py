@@ -18,7 +18,7 @@ SANDBOX = f"{ORIGIN}/sandbox"
 @pytest.fixture
 def sandbox_http(settings, monkeypatch):
     settings.PHOREST_API_URL = f"{SANDBOX}/phorest/third-party-api-server/api/business"
-    settings.VAGARO_API_URL = f"{SANDBOX}/vagaro/us02"
+    settings.VAGARO_API_URL = f"{SANDBOX}/vagaro"
     settings.MINDBODY_API_URL = f"{SANDBOX}/mindbody"
     settings.MINDBODY_API_KEY = "sandbox-developer-key"
     services: list[BookingService] = []
@@ -78,7 +78,8 @@ def make_vagaro(salon, *, clients=8, seed=11, business_id="sYnCvAgArO==") -> Int
     integration = Integration(
         salon=salon,
         platform="vagaro",
-        account={"business_id": business_id},
+        account={"region": "us02", "business_id": business_id},
+        options={"write_access": True},
         status=IntegrationStatus.CONNECTED,
         account_name="Sync Salon (Vagaro)",
     )

@@ -119,6 +119,9 @@ def test_the_fifteen_minute_fan_out_leaves_per_customer_platforms_to_their_webho
     monkeypatch.setattr(
         tasks.sync_integration, "apply_async", lambda args, countdown: queued.append(args)
     )
+    assert tasks.sync_all("incremental") == 1  # its backfill has not run yet
+    integration.sync_cursor = timezone.now()
+    integration.save()
     assert tasks.sync_all("incremental") == 0
     assert tasks.sync_all("reconcile") == 1
-    assert queued == [[str(integration.pk), "reconcile"]]
+    assert queued == [[str(integration.pk), "incremental"], [str(integration.pk), "reconcile"]]

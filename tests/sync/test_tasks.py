@@ -50,6 +50,10 @@ def test_sync_all_fans_out_to_the_eligible_integrations(salon, other_salon, sand
         sandbox_appointments("sYnCvAgArO==").count()
     )
 
+    # Vagaro's backfill is done: its webhooks keep it current, the 15-minute fan-out skips it.
+    assert sync_all.delay("incremental").get() == 1
+    assert SyncRun.objects.filter(integration=vagaro).count() == 1
+
     assert sync_all.delay("reconcile").get() == 2
     assert SyncRun.objects.filter(kind="reconcile", state="succeeded").count() == 2
 

@@ -17,9 +17,11 @@ from django.conf import settings
 
 from integrations.adapters.base import PlatformAdapter
 from integrations.adapters.errors import ValidationError
-from integrations.adapters.types import ENDED_STATUSES, Event, EventKind
+from integrations.adapters.types import ENDED_STATUSES, Appointment, Event, EventKind
 from integrations.adapters.vagaro import is_staff_time_off
+from integrations.events import APPOINTMENT_KINDS
 from integrations.models import Integration
+from integrations.read_times import learn_from_webhook
 
 from .base import (
     Rejected,
@@ -49,6 +51,19 @@ class VagaroWebhooks(WebhookPlatform):
     url_path = "vagaro/<uuid:integration_id>/"
     secret_headers = ("x-vagaro-signature",)
     occurred_at_keys = ("createdDate", "createdAt")
+
+    def learn(self, events: list[Event], integration: Integration, service) -> None:
+        """The API's read times may be wall-clock time behind a Z (docs/platforms/vagaro.md
+        §2.8, UNCONFIRMED); a webhook's are UTC (§3.4). Until the connection's reading is
+        decided, the first appointment a webhook describes is read back once to compare."""
+        kinds = APPOINTMENT_KINDS - {EventKind.APPOINTMENT_DELETED}
+        for event in events:
+            data = event.data
+            if event.kind not in kinds or not isinstance(data, Appointment):
+                continue
+            if not is_staff_time_off(data):
+                learn_from_webhook(integration=integration, service=service, appointment=data)
+                return
 
     def integration_from_url(self, kwargs: Mapping[str, Any]) -> Integration | None:
         integration = (

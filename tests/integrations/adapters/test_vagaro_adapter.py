@@ -574,12 +574,24 @@ def test_availability_asks_one_date_per_call_and_reads_local_slots(rsps):
     )
 
 
-def test_availability_without_a_provider_sends_only_the_service(rsps):
+def test_availability_without_a_provider_asks_each_active_provider(rsps):
+    """Each booking item names a service and a provider (docs/platforms/vagaro.md §2.6): with no
+    provider filter, the employees are listed once and each is asked for the date."""
     adapter = H.adapter(token=fresh_token())
+    rsps.add(responses.POST, url("employees"), json=fixture("employees"))
     rsps.add(responses.POST, url("availability"), json=fixture("availability"))
+    rsps.add(
+        responses.POST, url("availability"), json=availability("2026-03-09", [], "q8Rs2Tu4Vw==")
+    )
     filters = AvailabilityFilters(service_ids=("kq3VdW2x0Qe1sA==",))
     slots = adapter.get_availability(date(2026, 3, 9), date(2026, 3, 9), filters)
-    assert body_of(rsps.calls[0])["bookingItems"] == [{"serviceId": "kq3VdW2x0Qe1sA=="}]
+    asked = [
+        body_of(c)["bookingItems"] for c in rsps.calls if c.request.url.endswith("availability")
+    ]
+    assert asked == [
+        [{"serviceId": "kq3VdW2x0Qe1sA==", "serviceProviderId": "p4Lm8sT1uV=="}],
+        [{"serviceId": "kq3VdW2x0Qe1sA==", "serviceProviderId": "q8Rs2Tu4Vw=="}],
+    ]
     assert [s.start.strftime("%H:%M") for s in slots] == ["09:00", "10:30", "14:00"]
 
 
