@@ -26,13 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 UNREADABLE_TIMES = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]
 
 
-def deep(levels: int, leaf=1):
-    value = leaf
-    for _ in range(levels):
-        value = [value]
-    return value
-
-
 def deep_text(levels: int) -> str:
     """``levels`` nested arrays as text (json.dumps itself recurses, so it cannot write them)."""
     return "[" * levels + "1" + "]" * levels
@@ -208,6 +201,24 @@ def test_nul_or_lone_surrogate_in_the_event_id_never_500s(client_500, vagaro_int
     event = WebhookEvent.objects.get()
     assert event.external_id == "evt--1"
     assert event.status == WebhookStatus.DEAD
+
+
+def test_a_value_the_database_refuses_is_dead_at_once(client, vagaro_integration, monkeypatch):
+    from django.db import DataError
+
+    from integrations.events import EventService
+
+    def refuse(**kwargs):
+        raise DataError("integer out of range")
+
+    monkeypatch.setattr(EventService, "apply", refuse)
+    assert (
+        vagaro_post(client, vagaro_integration, vagaro_event("event_customer_updated")).status_code
+        == 202
+    )
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.attempts, event.next_attempt_at) == ("dead", 1, None)
+    assert event.last_error.startswith("DataError") and "out of range" not in event.last_error
 
 
 # -- W4: rejected deliveries are bounded, throttled and pruned ----------------------------------
