@@ -1,4 +1,7 @@
 from django.contrib import admin, messages
+from django.db import models
+
+from salonsync.safe_json import JSON_FORM_FIELDS
 
 from .models import (
     ApiCall,
@@ -107,6 +110,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     ]
     actions = ["test_connection", "sync_now", "full_resync"]
     inlines = [ApiCallInline]
+    formfield_overrides = {models.JSONField: JSON_FORM_FIELDS}  # account, options
 
     @admin.action(description="Sync now")
     def sync_now(self, request, queryset):

@@ -26,7 +26,7 @@ from django.utils import timezone
 from .adapters import types as t
 from .adapters.types import ENDED_STATUSES, Appointment, Customer, Event, EventKind
 from .booking import BookingService
-from .mirror import MIRRORS, mirror_mark_deleted, mirror_upsert
+from .mirror import MIRRORS, mirror_mark_deleted, mirror_upsert, version_cap
 from .models import Integration
 
 logger = logging.getLogger(__name__)
@@ -245,13 +245,14 @@ class EventService:
 
 
 def _version(event: Event) -> datetime:
-    return event.occurred_at or timezone.now()
+    return version_cap(event.occurred_at or timezone.now())
 
 
 def _write(integration: Integration, records: Sequence[Any], version_at: datetime) -> Written:
     """The one mirror write: new and changed records upserted, unchanged ones re-dated, records
     older than what the mirror holds left alone; each change paired with its domain event."""
     written = Written()
+    version_at = version_cap(version_at)  # the same value mirror_upsert stamps, compared below
     model, to_fields = MIRRORS[type(records[0])]
     latest = {r.platform_id: r for r in records}  # a page may repeat an id: last one wins
     values = {pid: to_fields(r) for pid, r in latest.items()}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -22,6 +22,16 @@ from .models import (
     MirroredProvider,
     MirroredService,
 )
+
+# How far ahead of ours a platform's clock may run. A version later than the present plus this is
+# never stored: the row would hold it until that day, and "never older over newer" would refuse
+# every real change meanwhile.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def version_cap(version_at: datetime) -> datetime:
+    """``version_at``, but never later than now plus MAX_CLOCK_SKEW (whoever computed it)."""
+    return min(version_at, now() + MAX_CLOCK_SKEW)
 
 
 def _appointment(a: t.Appointment) -> dict[str, Any]:
@@ -98,6 +108,7 @@ def mirror_upsert(
     result = UpsertResult()
     if not objects:
         return result
+    version_at = version_cap(version_at)
     model, to_fields = MIRRORS[type(objects[0])]
     latest = {o.platform_id: o for o in objects}  # a page may repeat an id: last one wins
     with transaction.atomic():
@@ -236,6 +247,7 @@ def mirror_mark_deleted(
     *, integration: Integration, platform_ids: Sequence[str], version_at: datetime
 ) -> int:
     """Appointments gone from the platform: kept (history matters) but marked deleted."""
+    version_at = version_cap(version_at)
     return (
         MirroredAppointment.objects.filter(integration=integration, platform_id__in=platform_ids)
         .exclude(version_at__gt=version_at)

@@ -23,10 +23,11 @@ class Retained:
     date_field: str
     setting: str  # days, from settings; 0 keeps the rows forever
     only: Q | None = None  # rows that may go (e.g. webhook events that are final)
+    name: str = ""  # a second rule for the same table needs its own name
 
     @property
     def label(self) -> str:
-        return self.model._meta.label
+        return self.name or self.model._meta.label
 
     def days(self) -> int:
         return int(getattr(settings, self.setting))
@@ -35,9 +36,12 @@ class Retained:
 REGISTRY: dict[str, Retained] = {}
 
 
-def keep(model: type[Model], *, date_field: str, setting: str, only: Q | None = None) -> None:
-    """Prune ``model``'s rows whose ``date_field`` is older than ``settings.<setting>`` days."""
-    entry = Retained(model, date_field, setting, only)
+def keep(
+    model: type[Model], *, date_field: str, setting: str, only: Q | None = None, name: str = ""
+) -> None:
+    """Prune ``model``'s rows whose ``date_field`` is older than ``settings.<setting>`` days
+    (``only`` those rows, if given; ``name`` tells apart two rules for one table)."""
+    entry = Retained(model, date_field, setting, only, name)
     REGISTRY[entry.label] = entry
 
 

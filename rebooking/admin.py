@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db import models
+
+from salonsync.safe_json import JSON_FORM_FIELDS
 
 from .models import (
     BacktestRun,
@@ -22,6 +25,7 @@ class RebookingSettingsAdmin(admin.ModelAdmin):
     ]
     list_filter = ["enabled", "on_cancellation", "overdue_enabled"]
     search_fields = ["salon__name", "salon__slug"]
+    formfield_overrides = {models.JSONField: JSON_FORM_FIELDS}  # fallback_intervals
 
 
 @admin.register(RebookingSuggestion)

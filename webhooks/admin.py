@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils.html import format_html
 
 from .models import WebhookEvent, WebhookStatus
@@ -22,15 +24,17 @@ class WebhookEventAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["integration__salon"]
     actions = ["replay"]
-    exclude = ["body"]
+    # occurred_at is read as text only (see get_queryset).
+    exclude = ["body", "occurred_at"]
     readonly_fields = [
         "platform",
         "integration",
         "external_id",
         "event_type",
-        "occurred_at",
+        "occurred",
         "headers",
         "body_preview",
+        "body_length",
         "remote_ip",
         "received_at",
         "verified",
@@ -40,6 +44,20 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "processed_at",
     ]
+
+    def get_queryset(self, request):
+        # The platform's time is read as text: a row stored before times were checked may hold
+        # one no Python datetime can (year 10000 in UTC), and the list and page must still open.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("occurred_at")
+            .annotate(occurred_text=Cast("occurred_at", output_field=CharField()))
+        )
+
+    @admin.display(description="Occurred at (the platform's time)")
+    def occurred(self, event) -> str:
+        return event.occurred_text or "-"
 
     @admin.display(description="Body")
     def body_preview(self, event) -> str:

@@ -15,7 +15,7 @@ class WebhooksConfig(AppConfig):
         from integrations.retention import keep
         from integrations.status_extras import register
 
-        from .models import FINAL_STATUSES, WebhookEvent
+        from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
         from .platforms import forget_routes
         from .selectors import integration_webhook_stats
 
@@ -30,4 +30,12 @@ class WebhooksConfig(AppConfig):
             date_field="received_at",
             setting="RETENTION_WEBHOOK_EVENTS_DAYS",
             only=Q(status__in=FINAL_STATUSES),
+        )
+        # Rejected deliveries need no secret to send: they are kept for a shorter while.
+        keep(
+            WebhookEvent,
+            date_field="received_at",
+            setting="RETENTION_REJECTED_WEBHOOK_DAYS",
+            only=Q(status=WebhookStatus.REJECTED),
+            name="webhooks.WebhookEvent (rejected)",
         )

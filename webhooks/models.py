@@ -36,7 +36,10 @@ class WebhookEvent(models.Model):
     event_type = models.CharField(max_length=100, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
     headers = models.JSONField(default=dict)  # scrubbed: no signature or auth values
-    body = models.BinaryField()  # the raw bytes, exactly as received
+    body = models.BinaryField()  # the raw bytes, exactly as received (a rejected one: the start)
+    # The body's length as received; a rejected delivery keeps only its first
+    # REJECTED_BODY_BYTES (webhooks/services.py). Null on rows stored before it was recorded.
+    body_length = models.PositiveIntegerField(null=True, blank=True)
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     verified = models.BooleanField(default=False)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.core.cache import cache
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from integrations.adapters import errors
@@ -18,9 +19,11 @@ from integrations.adapters.types import Event, EventKind
 from integrations.booking import BookingService
 from integrations.events import EventService
 from integrations.models import Integration
+from salonsync.safe_json import has_unstorable_text, loads_limited
 
 from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
 from .platforms import WEBHOOK_PLATFORMS
+from .platforms.base import credible_time
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +32,21 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 # An event left in received/queued this long was lost by the broker: the sweeper re-enqueues it.
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
+# A rejected delivery is kept for forensics, but anyone can send one: only its headers and the
+# start of its body are stored (with the body's length), so junk costs us little.
+REJECTED_BODY_BYTES = 4096
+# Failures that another attempt would meet again: the payload, or what the database makes of it.
+# A DataError is PostgreSQL refusing a value (NUL in text, a number out of range), not an outage.
+PERMANENT_ERRORS = (DataError, UnicodeError, OverflowError, RecursionError)
 
 
 class StaleRoute(DatabaseError):
     """The integration a cached route points at was deleted: answered 503, retried."""
+
+
+class Unprocessable(Exception):
+    """A stored payload that can never be processed: the event is dead at once, with this reason
+    (a replay after a fix tries again)."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +58,34 @@ class Recorded:
 def webhook_record_rejected(
     *, platform: str, request, reason: str, integration: Integration | None = None
 ) -> WebhookEvent:
-    """Keep a rejected delivery for forensics (never processed)."""
+    """Keep a rejected delivery for forensics (never processed): its scrubbed headers and the
+    first REJECTED_BODY_BYTES of its body."""
     return _record_unprocessed(platform, request, reason, integration, WebhookStatus.REJECTED)
+
+
+def webhook_rejected_allowed(request) -> bool:
+    """Whether a delivery about to be rejected may still be recorded: False once its address has
+    had WEBHOOK_REJECTED_PER_MINUTE rejected this minute (the caller answers 429, storing
+    nothing). Rejected requests need no secret, so without this anyone could fill the table."""
+    limit = settings.WEBHOOK_REJECTED_PER_MINUTE
+    if limit <= 0:
+        return True
+    address = _remote_ip(request) or "unknown"
+    key = f"webhooks:rejected:{address}:{int(time.time() // 60)}"
+    try:
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
+    except Exception:  # a cache outage must not cost a delivery its answer
+        logger.warning("webhook throttle unavailable; recording the rejected delivery")
+        return True
+    if count == limit + 1:  # once a minute per address, not once per dropped request
+        logger.warning(
+            "over %s rejected webhook deliveries this minute from %s: the rest are answered 429 "
+            "and not stored",
+            limit,
+            address,
+        )
+    return count <= limit
 
 
 def webhook_record_unserved(*, platform: str, request, reason: str) -> WebhookEvent:
@@ -54,12 +94,16 @@ def webhook_record_unserved(*, platform: str, request, reason: str) -> WebhookEv
 
 
 def _record_unprocessed(platform, request, reason, integration, status) -> WebhookEvent:
+    body = request.body
+    if status == WebhookStatus.REJECTED:
+        body = body[:REJECTED_BODY_BYTES]
     with transaction.atomic():
         return WebhookEvent.objects.create(
             platform=platform,
             integration=integration,
             headers=WEBHOOK_PLATFORMS[platform].scrub_headers(request),
-            body=request.body,
+            body=body,
+            body_length=len(request.body),
             remote_ip=_remote_ip(request),
             verified=status == WebhookStatus.IGNORED,
             status=status,
@@ -88,9 +132,11 @@ def webhook_record(
                 integration=integration,
                 external_id=external_id[:200],
                 event_type=handler.event_type(payload),
-                occurred_at=handler.occurred_at(payload),
+                # Only a credible time: an unreadable or far-off one stays in the body alone.
+                occurred_at=credible_time(handler.occurred_at(payload), timezone.now()),
                 headers=handler.scrub_headers(request),
                 body=request.body,
+                body_length=len(request.body),
                 remote_ip=_remote_ip(request),
                 verified=True,
                 status=WebhookStatus.QUEUED,
@@ -139,7 +185,12 @@ def webhook_process(*, event_id: int) -> str:
     row locked, the mirror writes and the status change commit together, so a duplicate task
     (sweeper, redelivery) finds it final and does nothing.
     """
-    event = WebhookEvent.objects.select_related("integration__salon").filter(pk=event_id).first()
+    event = (
+        WebhookEvent.objects.select_related("integration__salon")
+        .defer("occurred_at")  # unused here; a row stored by older code may hold one unreadable
+        .filter(pk=event_id)
+        .first()
+    )
     if event is None:
         return "locked"
     if event.status in FINAL_STATUSES:
@@ -158,6 +209,7 @@ def _locked(event_id: int, step) -> str:
         event = (
             WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("integration__salon")
+            .defer("occurred_at")
             .filter(pk=event_id)
             .first()
         )
@@ -172,11 +224,20 @@ def _locked(event_id: int, step) -> str:
 def _read(event: WebhookEvent) -> list[Event]:
     """The event's normalized events, hints completed from the platform (no transaction)."""
     integration = event.integration
-    payload = json.loads(bytes(event.body))
+    payload = _payload(event)
     service = BookingService(integration)
     platform = WEBHOOK_PLATFORMS[event.platform]
     completed = [
-        EventService.complete(integration=integration, event=normalized, service=service)
+        EventService.complete(
+            integration=integration,
+            # The platform's time orders the event only if credible; else the receipt's does.
+            event=replace(
+                normalized,
+                occurred_at=credible_time(normalized.occurred_at, event.received_at)
+                or event.received_at,
+            ),
+            service=service,
+        )
         for normalized in platform.parse(payload, integration)
         if normalized.kind != EventKind.UNKNOWN
     ]
@@ -185,6 +246,19 @@ def _read(event: WebhookEvent) -> list[Event]:
     except Exception:  # evidence is a bonus: the event itself is fine
         logger.warning("webhook %s: learning from it failed", event.pk, exc_info=True)
     return completed
+
+
+def _payload(event: WebhookEvent) -> dict[str, Any]:
+    """The stored body as JSON; Unprocessable when no attempt could ever use it."""
+    try:
+        payload = loads_limited(bytes(event.body))
+    except ValueError as exc:  # only rows stored before the view read bodies this way
+        raise Unprocessable(f"The body cannot be read as JSON: {exc}") from None
+    if has_unstorable_text(payload):
+        raise Unprocessable(
+            "The payload holds a NUL character or an unpaired surrogate, which cannot be stored."
+        )
+    return payload
 
 
 def _write(event: WebhookEvent, completed: list[Event]) -> str:
@@ -207,6 +281,11 @@ def _write(event: WebhookEvent, completed: list[Event]) -> str:
 
 
 def _fail(event: WebhookEvent, exc: Exception) -> str:
+    if isinstance(exc, Unprocessable):
+        return _failed(event, exc, permanent=True)
+    if isinstance(exc, PERMANENT_ERRORS):
+        logger.warning("webhook %s cannot be processed: %s", event.pk, type(exc).__name__)
+        return _failed(event, exc, permanent=True)
     if isinstance(exc, errors.RETRYABLE_ERRORS):
         return _failed(event, exc, permanent=False)
     if isinstance(exc, errors.IntegrationError):
@@ -220,9 +299,13 @@ def _fail(event: WebhookEvent, exc: Exception) -> str:
 def _failed(event: WebhookEvent, exc: Exception, *, permanent: bool) -> str:
     dead = permanent or event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS
     event.status = WebhookStatus.DEAD if dead else WebhookStatus.FAILED
-    event.last_error = (
-        str(exc) if isinstance(exc, errors.IntegrationError) else type(exc).__name__
-    )[:500]
+    # Our own messages only: another exception's text may quote the payload.
+    if isinstance(exc, (errors.IntegrationError, Unprocessable)):
+        event.last_error = str(exc)[:500]
+    elif isinstance(exc, PERMANENT_ERRORS):
+        event.last_error = f"{type(exc).__name__}: a value that cannot be stored; not retried."
+    else:
+        event.last_error = type(exc).__name__
     delay = RETRY_DELAYS[min(event.attempts, len(RETRY_DELAYS)) - 1]
     event.next_attempt_at = None if dead else timezone.now() + timedelta(seconds=delay)
     event.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])

@@ -1,15 +1,16 @@
 """WebhookRouter: the platforms' endpoints. Answers exactly as docs/contract.md §5.
 
-Order: size (413) -> integration from the URL (404) -> verify (401, recorded) -> JSON (400,
-recorded) -> integration from the payload (a site no integration serves: 200, recorded as
-ignored) -> event id (400) -> store under the unique key (duplicate 200) -> enqueue on commit ->
-202. A database that is down answers 503 so the platform
-retries. Only these views are CSRF-exempt, and they are outside any request-wide transaction.
+Order: size (413) -> integration from the URL (404) -> verify (401, recorded) -> JSON nested at
+most MAX_DEPTH levels (400, recorded) -> integration from the payload (a site no integration
+serves: 200, recorded as ignored) -> event id (400) -> store under the unique key (duplicate 200)
+-> enqueue on commit -> 202. A rejected delivery keeps its headers and the start of its body;
+past WEBHOOK_REJECTED_PER_MINUTE from one address it is answered 429 and not stored. A database
+that is down answers 503 so the platform retries. Only these views are CSRF-exempt, and they are
+outside any request-wide transaction.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -18,10 +19,16 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from salonsync.metrics import observe_webhook
+from salonsync.safe_json import JSONTooDeep, loads_limited
 
 from .platforms import WEBHOOK_PLATFORMS
 from .platforms.base import Rejected, Unserved
-from .services import webhook_record, webhook_record_rejected, webhook_record_unserved
+from .services import (
+    webhook_record,
+    webhook_record_rejected,
+    webhook_record_unserved,
+    webhook_rejected_allowed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,7 @@ OUTCOMES = {
     404: "not_found",
     405: "bad_method",
     413: "too_large",
+    429: "throttled",  # rejected deliveries past the per-address limit: not stored
     503: "unavailable",
 }
 
@@ -71,8 +79,10 @@ def _answer_delivery(request, platform: str, **kwargs):
         if not handler.verify(request, integration):
             raise Rejected(401, "Missing or invalid signature.")
         try:
-            payload = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+            payload = loads_limited(request.body)
+        except JSONTooDeep as exc:
+            raise Rejected(400, f"The body is not usable JSON: {exc}") from None
+        except ValueError:  # also UnicodeDecodeError
             raise Rejected(400, "The body is not valid JSON.") from None
         if not isinstance(payload, dict):
             raise Rejected(400, "The body must be a JSON object.")
@@ -85,6 +95,10 @@ def _answer_delivery(request, platform: str, **kwargs):
         )
     except Rejected as rejected:
         if rejected.status != 404 or integration is not None:
+            if not webhook_rejected_allowed(request):
+                response = _answer(429, "Too many rejected deliveries; try again later.")
+                response["Retry-After"] = "60"
+                return response
             try:
                 webhook_record_rejected(
                     platform=platform,

@@ -201,6 +201,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "salonsync.api.exception_handler",
+    # DRF's defaults, with JSON read under a depth limit (salonsync/safe_json.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "salonsync.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
@@ -245,6 +251,9 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 VAGARO_WEBHOOK_ALLOWED_IPS = env.list("VAGARO_WEBHOOK_ALLOWED_IPS", default=[])
 # Webhook processing: attempts before an event is dead, and the sweeper's grace period.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Rejected deliveries (bad signature, unusable body) recorded per source address and minute; past
+# it they are answered 429 and not stored (0: no limit). The address is REMOTE_ADDR, as above.
+WEBHOOK_REJECTED_PER_MINUTE = env.int("WEBHOOK_REJECTED_PER_MINUTE", default=20)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -257,6 +266,8 @@ PLATFORM_CALLS_IN_TRANSACTION = "raise" if DEBUG else "log"
 
 # Retention (integrations/retention.py, daily): days each kind of row is kept; 0 keeps it forever.
 RETENTION_WEBHOOK_EVENTS_DAYS = env.int("RETENTION_WEBHOOK_EVENTS_DAYS", default=90)
+# Rejected deliveries (anyone can send one) go sooner than the others.
+RETENTION_REJECTED_WEBHOOK_DAYS = env.int("RETENTION_REJECTED_WEBHOOK_DAYS", default=14)
 RETENTION_API_CALLS_DAYS = env.int("RETENTION_API_CALLS_DAYS", default=30)
 RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=90)
 RETENTION_NOTIFICATIONS_DAYS = env.int("RETENTION_NOTIFICATIONS_DAYS", default=365)

@@ -19,6 +19,7 @@ def test_each_app_registered_its_tables():
         "integrations.ApiCall",
         "integrations.SyncRun",
         "webhooks.WebhookEvent",
+        "webhooks.WebhookEvent (rejected)",
         "rebooking.Notification",
     }
 
@@ -60,6 +61,7 @@ def test_old_rows_go_and_rows_in_use_stay(salon, settings):
         "integrations.ApiCall": 2,
         "integrations.SyncRun": 1,
         "webhooks.WebhookEvent": 1,
+        "webhooks.WebhookEvent (rejected)": 0,
     }
     assert list(ApiCall.objects.values_list("pk", flat=True)) == [calls[2].pk]
     # The failed delivery is still to be retried; the recent one is within 90 days.

@@ -18,9 +18,16 @@ from integrations.adapters.base import PlatformAdapter, parse_iso_datetime
 from integrations.adapters.registry import get_adapter_class
 from integrations.adapters.types import Event
 from integrations.booking import adapter_config_for
+from integrations.mirror import MAX_CLOCK_SKEW
 from integrations.models import Integration, IntegrationStatus
+from salonsync.safe_json import without_unstorable
 
 logger = logging.getLogger(__name__)
+
+# No booking platform here sent webhooks before this. An older time does no harm as a version (it
+# only loses to newer state), so the bound is fixed, not relative to the receipt: a delivery
+# retried late, or a documented example from years ago, keeps its own time.
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Rejected(Exception):
@@ -54,8 +61,9 @@ def constant_time_in(candidate: str, secrets: Iterable[str]) -> bool:
 
 
 def clean_text(value: str, limit: int) -> str:
-    """Text from a request, safe to store: no NUL (PostgreSQL refuses it), bounded."""
-    return value.replace("\x00", "")[:limit]
+    """Text from a request, safe to store: no NUL and no unpaired surrogate (PostgreSQL refuses
+    the one, UTF-8 cannot encode the other), bounded."""
+    return without_unstorable(value)[:limit]
 
 
 def split_secrets(value: str | None) -> list[str]:
@@ -70,11 +78,23 @@ def utc_time(value: Any) -> datetime | None:
         return None
     try:
         parsed = parse_iso_datetime(value)
-    except ValueError:
+        # In UTC here: 9999-12-31T23:59:59-14:00 is a valid text whose UTC instant no datetime
+        # holds (OverflowError), and it must fail now rather than when it is stored or read.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         if value.strip():
-            logger.warning("unreadable webhook event time %r", value[:40])
+            logger.warning("unreadable webhook event time %r", clean_text(value, 40))
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def credible_time(value: datetime | None, received_at: datetime) -> datetime | None:
+    """``value`` if it can be when the event happened, else None: the platform's time is only
+    believed between EARLIEST_EVENT_TIME and the receipt plus MAX_CLOCK_SKEW. A time beyond that
+    would make every later change look older ("never older over newer" would freeze the record);
+    the body keeps the text, and the caller falls back to the receipt time."""
+    if value is None or not EARLIEST_EVENT_TIME <= value <= received_at + MAX_CLOCK_SKEW:
+        return None
+    return value
 
 
 class WebhookPlatform:
