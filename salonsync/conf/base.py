@@ -1,5 +1,7 @@
 """Settings shared by every profile. Everything a deployment changes comes from the environment."""
 
+from datetime import timedelta
+
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,7 +24,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored as digests (salons/api_tokens.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files (strict CSP, no CDN)
     "django_celery_beat",
@@ -221,7 +223,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SalonSync <noreply@s
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, as the contract says.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -237,6 +239,13 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# API tokens (django-rest-knox): only a SHA-512 digest and the first 15 characters are stored;
+# the raw token is shown once, when issued (`manage.py api_token create`, or the admin).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)  # 0: tokens never expire
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS) if API_TOKEN_TTL_DAYS else None,
+    "AUTH_HEADER_PREFIX": "Token",  # what clients already send: "Authorization: Token <token>"
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalonSync API",

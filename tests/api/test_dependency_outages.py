@@ -22,6 +22,7 @@ def redis_down(settings, monkeypatch):
     from salonsync import throttling
 
     monkeypatch.setattr(throttling, "_on_fallback", False)  # no outage noted by an earlier test
+    throttling._fallback.clear()  # nor counts left by one
     cache_on_closed_port(settings)
 
 
