@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant
@@ -26,6 +30,18 @@ _CODES = {
     415: "unsupported_media_type",
     429: "throttled",
 }
+
+# A dependency that is down (the database; Redis behind a cache, lock or throttle; the broker a
+# call enqueues on) is the service's own temporary failure: 503 with Retry-After, not a 500 that
+# reads as a bug.
+_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    BrokerUnavailable,
+)
+RETRY_AFTER_SECONDS = 30
 
 
 def _flatten(detail) -> str:
@@ -62,6 +78,16 @@ def error_response(code: str, message: str, http_status: int, **extra) -> Respon
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, _UNAVAILABLE):
+        # The driver's message (host, port, user) goes to the log only.
+        logger.error("API: a dependency is unavailable (%s)", type(exc).__name__, exc_info=exc)
+        response = error_response(
+            "unavailable",
+            "The service is temporarily unavailable; please retry shortly.",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,31 +1,37 @@
-"""Operator endpoints: liveness and readiness (database, and the broker when one is configured)."""
+"""Operator endpoints: liveness and readiness (database, and the broker and cache when Redis is
+configured). GET and HEAD: load balancers probe with either."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
+READY = ("ok", "not_configured")
+
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
-    checks = {"database": _check_database(), "broker": _check_broker()}
-    ready = all(value in ("ok", "not_configured") for value in checks.values())
+    checks = {"database": _check_database(), "broker": _check_broker(), "cache": _check_cache()}
+    down = [name for name, value in checks.items() if value not in READY]
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+        {"status": "unavailable" if down else "ok", **checks, "down": down},
+        status=503 if down else 200,
     )
 
 
@@ -45,8 +51,24 @@ def _check_broker() -> str:
     try:
         import redis
 
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+        redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT
+        ).ping()
         return "ok"
     except Exception:
         logger.warning("readiness: broker unreachable", exc_info=True)
+        return "unavailable"
+
+
+def _check_cache() -> str:
+    """The cache Django uses (throttles, locks, availability), when it is Redis; a per-process
+    memory cache has nothing to be down."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return "not_configured"
+    try:
+        cache.get("salonsync:readyz")
+        return "ok"
+    except Exception:
+        logger.warning("readiness: cache unreachable", exc_info=True)
         return "unavailable"

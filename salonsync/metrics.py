@@ -29,12 +29,14 @@ process: ``runserver``, tests) the default registry is used. In production:
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from collections.abc import Iterable
 
 from celery.signals import task_failure, task_retry, task_success
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import (
@@ -47,6 +49,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from .client_ip import address_in, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +173,35 @@ def metrics_text() -> bytes:
     return generate_latest(scrape_registry())
 
 
+# -- who may scrape -------------------------------------------------------------------------------
+def metrics_refusal(request) -> int | None:
+    """None when the request may read /metrics, else the status to refuse it with: the labels
+    name every salon and integration. A valid ``Authorization: Bearer <METRICS_TOKEN>`` or a
+    client address in METRICS_ALLOWED_IPS lets it in; with neither configured, only DEBUG."""
+    token = settings.METRICS_TOKEN
+    allowed = settings.METRICS_ALLOWED_IPS
+    if token and _bearer_matches(request, token):
+        return None
+    if allowed and address_in(client_ip(request), allowed):
+        return None
+    if not token and not allowed:
+        return None if settings.DEBUG else 403
+    return 401 if token else 403
+
+
+def _bearer_matches(request, token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
+
+
 @never_cache
 @require_GET
 def metrics_view(request):
+    refused = metrics_refusal(request)
+    if refused == 401:
+        response = HttpResponse("Unauthorized: send the metrics bearer token.\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if refused:
+        return HttpResponseForbidden("Forbidden: /metrics is not public.\n")
     return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_LATEST)

@@ -1,7 +1,11 @@
 """Settings shared by every profile. Everything a deployment changes comes from the environment."""
 
-from csp.constants import NONE, SELF
+from datetime import timedelta
 
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from ..client_ip import networks as _networks
 from ..logging import logging_config
 from .env import BASE_DIR, env
 
@@ -20,7 +24,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored as digests (salons/api_tokens.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files (strict CSP, no CDN)
     "django_celery_beat",
@@ -105,16 +109,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Reverse proxies / load balancers in front of SalonSync (addresses or networks). Only when the
+# peer is one of them is X-Forwarded-For read for the client's address (salonsync/client_ip.py:
+# login throttling, the /metrics allow-list). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 AUTHENTICATION_BACKENDS = [
-    # Throttles repeated failed logins (lockout per username + IP), before the model backend.
+    # Throttles repeated failed logins (salons/login_throttle.py), before the model backend.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failed logins within the cool-off, counted three ways, each with its limit: one username from
+# one address (AXES_FAILURE_LIMIT), one username from any address (guessing one account from
+# many machines), one address for any username (one password sprayed over many accounts).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 0.25  # hours: a locked-out username/IP pair may try again after 15 minutes
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "salons.login_throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "salonsync.client_ip.client_ip"
+AXES_COOLOFF_TIME = 0.25  # hours: a locked-out client may try again after 15 minutes
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # the username + address pair only (LoginThrottleHandler)
+# Attempts refused during a lockout are not counted: one address cannot push a username's
+# count (which locks it everywhere) past its own pair limit.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -148,9 +167,16 @@ STORAGES = {
 # Redis, when configured, is both the Celery broker and the cache; without it tasks run
 # in-process (eager) and the cache is per-process memory.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds to wait for a TCP connection to Redis (cache, broker, /readyz): an unreachable Redis
+# fails fast instead of holding requests for the system's connect timeout.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -180,6 +206,7 @@ CELERY_TASK_TIME_LIMIT = 360
 # seconds; keep it above the longest task (CELERY_TASK_TIME_LIMIT) in production.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -196,7 +223,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SalonSync <noreply@s
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, as the contract says.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -207,9 +234,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # DRF's user/anon throttles, counting in process memory while Redis is unreachable.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "salonsync.throttling.UserThrottle",
+        "salonsync.throttling.AnonThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="600/min"),
@@ -217,6 +245,13 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# API tokens (django-rest-knox): only a SHA-512 digest and the first 15 characters are stored;
+# the raw token is shown once, when issued (`manage.py api_token create`, or the admin).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)  # 0: tokens never expire
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS) if API_TOKEN_TTL_DAYS else None,
+    "AUTH_HEADER_PREFIX": "Token",  # what clients already send: "Authorization: Token <token>"
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalonSync API",
@@ -244,6 +279,11 @@ PHOREST_API_URL = env.str(
     default="https://api-gateway-eu.phorest.com/third-party-api-server/api/business",
 )
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# /metrics lists every salon's slug and integration id: a scraper sends
+# "Authorization: Bearer <METRICS_TOKEN>" or comes from METRICS_ALLOWED_IPS (addresses or
+# networks; the client's address as TRUSTED_PROXIES decides). Neither set: refused unless DEBUG.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # Optional extra check: accept Vagaro webhooks only from these addresses/networks (empty: off).
 # Vagaro publishes 20.220.12.83, 13.67.143.68, 13.70.105.4, 20.62.123.184, 51.140.65.108,
 # 51.143.95.2 (docs/platforms/vagaro.md §3.2); behind a proxy, REMOTE_ADDR must be the client's
@@ -278,3 +318,9 @@ RETENTION_NOTIFICATIONS_DAYS = env.int("RETENTION_NOTIFICATIONS_DAYS", default=3
 API_CALL_ALLOWANCES = {
     key: value for key, value in env.dict("API_CALL_ALLOWANCES", default={}).items() if value
 }
+
+for _name in ("TRUSTED_PROXIES", "METRICS_ALLOWED_IPS"):
+    try:
+        _networks(tuple(globals()[_name]))
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"{_name}: {_exc}") from None

@@ -9,7 +9,7 @@ import os
 import socket
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DATABASES, FERNET_KEYS, REDIS_URL
+from .base import ALLOWED_HOSTS, DATABASES, FERNET_KEYS, REDIS_CONNECT_TIMEOUT, REDIS_URL
 from .env import env
 
 
@@ -35,6 +35,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
             # One prefix per test run, so runs sharing this Redis database never see (or clear)
             # each other's keys (locks, throttles, caches).
             "KEY_PREFIX": f"salonsync-test-{os.getpid()}",

@@ -195,9 +195,9 @@ def test_api_requires_authentication(client, salon):
 
 
 def test_api_token_authentication(client, owner):
-    from rest_framework.authtoken.models import Token
+    from salons.api_tokens import api_token_create
 
-    token = Token.objects.create(user=owner)
-    response = client.get("/api/v1/salons/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_create(user=owner)
+    response = client.get("/api/v1/salons/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert [s["slug"] for s in response.json()] == ["alpha"]

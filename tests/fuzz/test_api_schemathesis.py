@@ -23,12 +23,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from integrations.models import Integration, IntegrationStatus
 from rebooking.models import RebookingSuggestion, SuggestionKind, SuggestionStatus
+from salons.api_tokens import api_token_create
 from salonsync.wsgi import application
 from sandbox.data import seed_account
 
@@ -155,7 +155,7 @@ def world(salon, owner, sandbox_http) -> dict:
         expires_at=timezone.now() + timedelta(days=3),
     )
     return {
-        "token": Token.objects.create(user=owner).key,
+        "token": api_token_create(user=owner),
         "slug": salon.slug,
         "integrations": [str(vagaro.pk), str(phorest.pk)],
         "suggestion": suggestion.pk,

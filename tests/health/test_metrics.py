@@ -37,8 +37,16 @@ def retries_once(self) -> str:
     return "second try"
 
 
+SCRAPE_TOKEN = "test-scrape-token"
+
+
+@pytest.fixture(autouse=True)
+def _scrape_token(settings):
+    settings.METRICS_TOKEN = SCRAPE_TOKEN
+
+
 def scrape(client) -> dict[tuple[str, tuple], float]:
-    response = client.get("/metrics")
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {SCRAPE_TOKEN}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")
     samples = {}

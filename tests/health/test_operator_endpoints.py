@@ -1,4 +1,5 @@
-"""Operator endpoints: /readyz fails when the broker is down; /metrics answers GET only."""
+"""Operator endpoints: /readyz fails when the broker is down; /metrics answers GET only (who may
+scrape it: tests/security/test_metrics_access.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ def test_readyz_fails_when_the_broker_is_down(client, db, settings):
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == (
+        "unavailable",
+        "ok",
+        "unavailable",
+    )
+    assert body["down"] == ["broker"]
 
 
 def test_readyz_is_ready_with_database_and_configured_broker(client, db, settings):
@@ -27,8 +34,9 @@ def test_readyz_is_ready_with_database_and_configured_broker(client, db, setting
     assert response.json()["broker"] == ("ok" if settings.REDIS_URL else "not_configured")
 
 
-def test_metrics_answers_get_without_login_and_refuses_post(client, db):
-    response = client.get("/metrics")
+def test_metrics_answers_get_with_its_token_and_refuses_post(client, db, settings):
+    settings.METRICS_TOKEN = "scrape-token"
+    response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
     assert response.status_code == 200
     assert b"# TYPE salonsync_webhooks_total counter" in response.content
     assert b"# TYPE salonsync_platform_call_duration_seconds histogram" in response.content

@@ -323,16 +323,16 @@ def test_api_session_post_needs_the_csrf_token(salon, owner):
 
 
 def test_api_token_clients_need_no_csrf_token(salon, owner):
-    from rest_framework.authtoken.models import Token
+    from salons.api_tokens import api_token_create
 
-    token = Token.objects.create(user=owner)
+    token = api_token_create(user=owner)
     client = Client(enforce_csrf_checks=True)
     url = reverse("api_salon_detail", kwargs={"slug": salon.slug})
     response = client.patch(
         url,
         {"name": "Changed"},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 200
 
