@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 # Default key -> keywords (normalized: singular, British spelling). Checked in this order.
@@ -81,3 +81,21 @@ def interval_lookup(intervals: dict[str, int] | None, default: int) -> Callable[
         return cache[category]
 
     return lookup
+
+
+@lru_cache(maxsize=64)
+def _lookup(items: tuple[tuple[str, int], ...], default: int) -> Callable[[str], int]:
+    return interval_lookup(dict(items), default)
+
+
+def interval_for(intervals: dict[str, int] | None, default: int, category: str) -> int:
+    """``interval_lookup(intervals, default)(category)``, the lookup kept between calls."""
+    return _lookup(tuple((intervals or {}).items()), int(default))(category)
+
+
+def intervals_by_name(
+    intervals: dict[str, int] | None, default: int, categories: Iterable[str]
+) -> dict[str, int]:
+    """The salon's intervals keyed by its own category names, for the scan's exact-name lookup
+    (rebooking/scan.py): {"Hair Colour": 56, "gel nails": 21}."""
+    return {c: interval_for(intervals, default, c) for c in set(categories) if c}

@@ -21,7 +21,8 @@ incumbent, so the current settings win ties. At most 6 extra replays (9 when no 
 on the grid), each without the refill part, which none of the tuned settings' objective needs.
 
 **Cost.** On the demo salon (891 clients, 12.5k appointments over 18 months) one run is one full
-replay and 6 outreach-only replays: about 70 s on a 2-core machine.
+replay and 6 outreach-only replays: about 70 s on a 2-core machine with weekly scans; the scans
+are daily since issue 20 (7 times as many), so re-measure with bench/rebooking_backtest.py.
 """
 
 from __future__ import annotations
