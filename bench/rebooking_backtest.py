@@ -75,7 +75,7 @@ def main() -> None:
              str(args.clients), "--seed", str(args.seed), "--out", str(path)],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        rows = read_csv(path, ZoneInfo("America/New_York"))
+        rows = read_csv(path, ZoneInfo("America/New_York")).rows
     vacuum()
     loaded_mb = rss_mb()
     began = time.perf_counter()

@@ -112,7 +112,11 @@ class RebookingSettings(models.Model):
         return [line.strip() for line in self.notify_emails.splitlines() if line.strip()]
 
     def fallback_days(self, category: str) -> int:
-        return int((self.fallback_intervals or {}).get(category) or self.default_fallback_days)
+        """The interval for the salon's category name, matched to the keys ("color" and
+        "Hair Colour" take Colour's: rebooking/categories.py)."""
+        from .categories import interval_for
+
+        return interval_for(self.fallback_intervals, self.default_fallback_days, category)
 
 
 class SuggestionKind(models.TextChoices):

@@ -8,8 +8,15 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from integrations.adapters.types import ACTIVE_STATUSES, ENDED_STATUSES, AppointmentStatus
-from integrations.models import Integration, MirroredAppointment, MirroredCustomer, Salon
+from integrations.models import (
+    Integration,
+    MirroredAppointment,
+    MirroredCustomer,
+    MirroredService,
+    Salon,
+)
 
+from .categories import intervals_by_name
 from .models import (
     ClientRhythm,
     RebookingSettings,
@@ -115,13 +122,19 @@ def overdue_candidates(
     *, settings: RebookingSettings, integration_ids: list[str], now: datetime
 ) -> list[DueClient]:
     """Who the daily scan contacts: the one query the scan and the backtest both run."""
+    names = MirroredService.objects.filter(integration_id__in=integration_ids).values_list(
+        "category", flat=True
+    )
     return due_clients(
         integration_ids=integration_ids,
         now=now,
         due_by=now,
         min_visits=settings.min_visits,
         grace=float(settings.grace_factor),
-        fallback=settings.fallback_intervals or {},
+        # keyed by the salon's own category names ("color" -> Colour's days)
+        fallback=intervals_by_name(
+            settings.fallback_intervals, settings.default_fallback_days, names.distinct()
+        ),
         default_fallback=settings.default_fallback_days,
         cooldown_days=settings.cooldown_days,
         include_no_show=settings.suggest_after_no_show,

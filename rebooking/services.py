@@ -252,7 +252,7 @@ def suggestion_refill_slot(
         "due_by": row.start,
         "min_visits": settings.min_visits,
         "grace": 1.0,  # due (not only overdue) by the slot
-        "fallback": settings.fallback_intervals or {},
+        "fallback": {category: settings.fallback_days(category)} if category else {},
         "default_fallback": settings.default_fallback_days,
         "cooldown_days": settings.cooldown_days,
         "include_no_show": settings.suggest_after_no_show,

@@ -1,20 +1,24 @@
-"""The two anchor rules the engine is compared with, replayed on the same history and knowledge:
+"""The two anchor rules the engine is compared with, replayed on the same history and knowledge,
+as owners' own tools apply them (none of the engine's settings, caps or ranking):
 
 - ``fixed``: a fixed interval per category (Vagaro's lost-customer texts, Phorest's fallback):
-  RebookingSettings.fallback_intervals / default_fallback_days;
-- ``last3``: Phorest's average of the client's last 3 gaps in the category (the fixed interval
-  while there is no gap yet).
+  RebookingSettings.fallback_intervals / default_fallback_days, matched to the salon's own
+  category names (rebooking/categories.py: "color" and "Hair Colour" take Colour's interval);
+- ``last3``: Phorest's rebook rule: the category's interval while the client has had fewer than
+  3 visits, then their own pattern, the average of their last 3 gaps in the category (support.
+  phorest.com/hc/en-us/articles/360017375980, "Using the Predicted Time Sending Option").
 
-Outreach: a scan flags a client once due × 1.25 has passed, with no future booking and no flag in
-the last 28 days (the most overdue first, at most the same cap as the engine). Refill: the
-clients due by the freed slot in its category, most overdue first. Timing's provider, weekday and
-time of day: the last visit's.
+Outreach: the scan runs when the engine's does (daily) and flags every client once due × 1.25
+has passed, with no future booking and no flag in the last 28 days: no daily cap (the tools
+text whoever is due), most overdue first. Refill: the clients due by the freed slot in its
+category, most overdue first. Timing's provider, weekday and time of day: the last visit's.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +27,8 @@ from integrations.adapters.types import AppointmentStatus
 from .loader import Appt
 
 RULES = ("fixed", "last3")
+OWN_PATTERN_FROM = 3  # visits in the category before Phorest uses the client's own gaps
+LAST_GAPS = 3
 FLAG_GRACE = 1.25
 FLAG_COOLDOWN = timedelta(days=28)
 DAY = 86400.0
@@ -51,7 +57,9 @@ class ClientHistory:
         return bisect.bisect_left(self.starts.get(category, []), when)
 
 
-def build(client: str, appts: list[Appt], fallback) -> ClientHistory:
+def build(client: str, appts: list[Appt], fallback: Callable[[str], int]) -> ClientHistory:
+    """``fallback``: category -> days, already matched to the salon's categories
+    (categories.interval_lookup)."""
     appts = sorted(appts, key=lambda a: a.start)
     starts: dict[str, list[datetime]] = {}
     for a in appts:
@@ -63,9 +71,10 @@ def build(client: str, appts: list[Appt], fallback) -> ClientHistory:
         gaps = [(b - a).total_seconds() / DAY for a, b in itertools.pairwise(visits)]
         intervals["fixed"][category] = [fixed] * len(visits)
         last3 = []
-        for j in range(len(visits)):
-            recent = gaps[max(0, j - 3) : j]
-            last3.append(sum(recent) / len(recent) if recent else fixed)
+        for j in range(len(visits)):  # after visit j: j + 1 visits, gaps[:j] known
+            recent = gaps[max(0, j - LAST_GAPS) : j]
+            own = j + 1 >= OWN_PATTERN_FROM
+            last3.append(sum(recent) / len(recent) if own else fixed)
         intervals["last3"][category] = last3
     lead = max((a.start - a.booked_at for a in appts), default=timedelta(0))
     return ClientHistory(
@@ -92,8 +101,9 @@ def _overdue(history: ClientHistory, rule: str, category: str, when: datetime, g
     return since / (interval * grace)
 
 
-def scan(histories: list[ClientHistory], rule: str, when: datetime, flagged: dict, cap: int):
-    """The clients the rule flags at ``when``; ``flagged`` (client -> last flag) is updated."""
+def scan(histories: list[ClientHistory], rule: str, when: datetime, flagged: dict) -> list[str]:
+    """Every client the rule flags at ``when`` (no cap); ``flagged`` (client -> last flag) is
+    updated."""
     found = []
     for h in histories:
         last_flag = flagged.get(h.client)
@@ -103,7 +113,7 @@ def scan(histories: list[ClientHistory], rule: str, when: datetime, flagged: dic
         if ratios and not h.future_booking(when):
             found.append((max(ratios), h.client))
     found.sort(key=lambda pair: (-pair[0], pair[1]))
-    picked = [client for _, client in found[:cap]]
+    picked = [client for _, client in found]
     for client in picked:
         flagged[client] = when
     return picked

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import uuid
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from sys import intern
@@ -99,14 +99,30 @@ def _when(value: str, tz: ZoneInfo, what: str, row: int) -> datetime:
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
-def read_csv(path, tz: ZoneInfo) -> list[Appt]:
-    """Every row validated; the first bad one raises HistoryError with its line number."""
+@dataclass
+class CsvHistory:
+    """A CSV's rows and what was adjusted to import them: reason -> rows."""
+
+    rows: list[Appt]
+    adjusted: dict[str, int] = field(default_factory=dict)
+
+
+# A booking entered after its start: a walk-in put in at checkout, which real exports contain
+# (issue 20). Imported as booked at its start, as read_salon() reads the mirror.
+WALK_IN = "booked_at after start (a walk-in entered at checkout): booked_at set to the start"
+
+
+def read_csv(path, tz: ZoneInfo) -> CsvHistory:
+    """Every row validated; what can be understood is imported (adjustments counted in
+    ``CsvHistory.adjusted``), and the first row that cannot be read raises HistoryError with its
+    line number."""
     try:
         handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
         raise HistoryError(0, f"cannot read {path}: {exc.strerror}") from None
     seen: set[str] = set()
     rows: list[Appt] = []
+    adjusted: dict[str, int] = {}
     with handle:
         reader = csv.reader(handle)
         header = [h.strip() for h in next(reader, [])]
@@ -138,7 +154,8 @@ def read_csv(path, tz: ZoneInfo) -> list[Appt]:
             start = _when(v["start"], tz, "start", number)
             booked_at = _when(v["booked_at"], tz, "booked_at", number)
             if booked_at > start:
-                raise HistoryError(number, "booked_at is after start")
+                booked_at = start
+                adjusted[WALK_IN] = adjusted.get(WALK_IN, 0) + 1
             rows.append(
                 Appt(
                     v["id"],
@@ -154,7 +171,7 @@ def read_csv(path, tz: ZoneInfo) -> list[Appt]:
             )
     if not rows:
         raise HistoryError(2, "the file has no appointments")
-    return rows
+    return CsvHistory(rows, adjusted)
 
 
 def read_salon(salon: Salon) -> list[Appt]:

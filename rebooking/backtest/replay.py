@@ -2,8 +2,9 @@
 only what the salon knew then, and the production code answers.
 
 - timing: ``rhythm_from_visits`` (what ``client_rhythm`` computes) after each completed visit;
-- outreach: once a week, production ``overdue_candidates`` with the salon's settings exactly as
-  ``overdue_scan`` calls it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap),
+- outreach: on production's schedule (daily, at the time salonsync/schedules.py gives beat),
+  production ``overdue_candidates`` with the salon's settings exactly as ``overdue_scan`` calls
+  it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap per daily scan),
   recording an overdue suggestion row per client contacted (dated then) so the cooldown works as
   in production. ``overdue_scan`` itself is not called: it only reads *connected* integrations
   and asks the platform for openings, neither of which "who would be contacted" needs;
@@ -19,7 +20,7 @@ from array import array
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from sys import intern
@@ -29,17 +30,19 @@ from django.db import connection, transaction
 
 from integrations.adapters.types import AppointmentStatus
 from integrations.models import MirroredAppointment
+from rebooking.categories import interval_lookup
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
 from rebooking.rhythm import VISIT_STATUSES, provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
 from rebooking.selectors import CANCELLED_STATUSES, overdue_candidates
 from rebooking.services import rebooking_settings_get, suggestion_refill_slot
+from salonsync.schedules import SCHEDULES
 
 from . import anchors, scores
 from .loader import Appt, create_sandbox, drop_sandbox, reveal, sandbox_pks
 from .scores import WEEKDAYS, TimingRow, time_of_day
 
-STEP = timedelta(days=7)
+DAY = timedelta(days=1)
 MONTH = timedelta(days=28)
 SETTING_FIELDS = (
     "lookahead_days", "suggestions_per_cancellation", "prefer_same_provider", "keep_usual_time",
@@ -75,6 +78,30 @@ def _apply(settings: RebookingSettings, values: dict) -> None:
     settings.save()
 
 
+def scan_time() -> time:
+    """The UTC time of day beat runs the overdue scan (its crontab in salonsync/schedules.py)."""
+    entry = next(p for p in SCHEDULES if p.task == "rebooking.overdue_scan_all")
+    return time(int(entry.crontab["hour"]), int(entry.crontab["minute"]), tzinfo=UTC)
+
+
+def scan_times(first: datetime, end: datetime) -> list[datetime]:
+    """Every daily scan production would have run after ``first`` up to ``end``."""
+    when = datetime.combine(first.astimezone(UTC).date(), scan_time())
+    if when <= first:
+        when += DAY
+    times = []
+    while when <= end:
+        times.append(when)
+        when += DAY
+    return times
+
+
+def anchor_intervals(settings: RebookingSettings):
+    """category -> the anchors' fixed days: the salon's intervals matched to its own category
+    names ("color" takes Colour's), as the owner reads them (categories.interval_lookup)."""
+    return interval_lookup(settings.fallback_intervals, settings.default_fallback_days)
+
+
 def replayed_cancellations(rows: list[Appt], *, since: datetime, end: datetime) -> dict[str, Appt]:
     """The cancellations a replay offers the freed slot of: known between ``since`` and ``end``,
     and booked before they were known (a booking cancelled as it was made frees nothing)."""
@@ -98,7 +125,7 @@ def replay(
     on_timing: Callable[[str, TimingRow], None] | None = None,
 ) -> Result:
     """Replay ``rows`` in a throwaway salon (deleted at the end, also on error). ``parts``
-    leaves out what is not needed (no weekly scans without "outreach", no cancellations without
+    leaves out what is not needed (no daily scans without "outreach", no cancellations without
     "refill"); the summary then scores only those parts. ``since`` also scores timing from
     then on (``Result.timing_since``); ``on_timing(rule, row)`` sees each timing prediction
     as it is made (the rows themselves are not kept)."""
@@ -131,7 +158,7 @@ def _throwaway_commits():
 
 def _replay(integration, config, rows, progress, parts, since, on_timing) -> Result:
     tz = integration.salon.tz
-    fallback = config.fallback_days
+    fallback = anchor_intervals(config)
     grouped: dict[str, list[Appt]] = {}
     for a in rows:
         grouped.setdefault(a.client, []).append(a)
@@ -164,10 +191,8 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
     first = min(a.start for a in rows)
     end = max(a.start for a in rows)
     events: list[tuple[datetime, int, Appt | None]] = []
-    when = first + STEP
-    while "outreach" in parts and when <= end:
-        events.append((when, 0, None))
-        when += STEP
+    if "outreach" in parts:
+        events += [(when, 0, None) for when in scan_times(first, end)]
     cancellations = replayed_cancellations(rows, since=first, end=end)
     events += [(a.known_at, 1, a) for a in cancellations.values() if "refill" in parts]
     events.sort(key=lambda e: (e[0], e[1], e[2].id if e[2] else ""))
@@ -187,7 +212,7 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                         outreach["engine"].append((now, client))
                     for rule in anchors.RULES:
                         flags = flagged[rule]
-                        for client in anchors.scan(ordered, rule, now, flags, config.daily_cap):
+                        for client in anchors.scan(ordered, rule, now, flags):
                             outreach[rule].append((now, client))
             elif config.enabled and config.on_cancellation:
                 row = MirroredAppointment.objects.get(
@@ -221,7 +246,8 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
         "clients": len(histories),
         "from": first.isoformat(),
         "to": end.isoformat(),
-        "weekly_scans": sum(1 for e in events if e[1] == 0),
+        "scans": sum(1 for e in events if e[1] == 0),
+        "scan_schedule": f"daily at {scan_time():%H:%M} UTC",
         "cancellations": len(cancellations),
         "settings": {k: _plain(v) for k, v in settings_values(config).items()},
         "rules": {},

@@ -21,7 +21,8 @@ incumbent, so the current settings win ties. At most 6 extra replays (9 when no 
 on the grid), each without the refill part, which none of the tuned settings' objective needs.
 
 **Cost.** On the demo salon (891 clients, 12.5k appointments over 18 months) one run is one full
-replay and 6 outreach-only replays: about 70 s on a 2-core machine.
+replay and 6 outreach-only replays: about 70 s on a 2-core machine with weekly scans; the scans
+are daily since issue 20 (7 times as many), so re-measure with bench/rebooking_backtest.py.
 """
 
 from __future__ import annotations
@@ -44,7 +45,15 @@ from rebooking.services import rebooking_settings_get
 
 from . import anchors, scores
 from .loader import Appt, read_salon
-from .replay import RULES, STEP, Result, replay, replayed_cancellations, settings_values
+from .replay import (
+    RULES,
+    Result,
+    anchor_intervals,
+    replay,
+    replayed_cancellations,
+    scan_times,
+    settings_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -222,8 +231,8 @@ def _backtest(run: BacktestRun, *, now: datetime) -> None:
     )
 
     extra = sum(1 for name in TUNED for v in GRID[name] if v != current[name])
-    weeks = (max(a.start for a in rows) - min(a.start for a in rows)) // STEP
-    progress = _Progress(run.pk, later=extra * weeks)
+    scans = len(scan_times(min(a.start for a in rows), max(a.start for a in rows)))
+    progress = _Progress(run.pk, later=extra * scans)
 
     def evaluate(tuned: Values, parts) -> dict:
         result = replay(
@@ -234,7 +243,7 @@ def _backtest(run: BacktestRun, *, now: datetime) -> None:
             parts=parts,
             since=since,
         )
-        progress.replay_done(weeks)
+        progress.replay_done(scans)
         return window_scores(result, rows, since=since, tz=salon.tz, config=config)
 
     summary = evaluate(current, ("timing", "outreach", "refill"))
@@ -290,7 +299,7 @@ def window_scores(
     result: Result, rows: list[Appt], *, since: datetime, tz, config: RebookingSettings
 ) -> dict:
     """The replay's scores again, on what happened from ``since`` on (see the module doc)."""
-    fallback = config.fallback_days
+    fallback = anchor_intervals(config)
     grouped: dict[str, list[Appt]] = {}
     for a in rows:
         grouped.setdefault(a.client, []).append(a)

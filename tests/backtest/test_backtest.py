@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integrations.models import MirroredAppointment, Salon
-from rebooking.backtest.loader import COLUMNS, Appt
+from rebooking.backtest.loader import COLUMNS, WALK_IN, Appt, read_csv
 from rebooking.backtest.replay import replay
 from rebooking.models import RebookingSuggestion
 
@@ -154,7 +154,7 @@ GOOD = ["a1", "c1", "Cut", "Cut & Style", "sam", "2024-01-02T10:00", "60", "comp
         ({6: "-5"}, "row 3: minutes '-5'"),
         ({0: "a1"}, "row 3: id 'a1' appears twice"),
         ({1: ""}, "row 3: client is empty"),
-        ({8: "2024-02-01T10:00"}, "row 3: booked_at is after start"),
+        ({8: "next week"}, "row 3: booked_at 'next week' is not an ISO date-time"),
     ],
 )
 def test_csv_errors_name_the_row_and_leave_nothing(tmp_path, bad, message):
@@ -166,6 +166,23 @@ def test_csv_errors_name_the_row_and_leave_nothing(tmp_path, bad, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(")):
         call_command("rebooking_backtest", history=str(tmp_path / "h.csv"), no_progress=True)
     assert Salon.objects.count() == salons
+
+
+def test_a_walk_in_entered_at_checkout_is_imported_and_counted(tmp_path, capsys):
+    # Booked 40 minutes after it started (entered at checkout, as real exports have them).
+    walk_in = ["a2", "c2", "color", "Root Touch-up", "ana", "2024-01-03T15:00", "90", "completed",
+               "2024-01-03T15:40"]  # fmt: skip
+    _write(tmp_path / "h.csv", [GOOD, walk_in])
+    history = read_csv(tmp_path / "h.csv", NY)
+    assert [a.id for a in history.rows] == ["a1", "a2"]
+    row = history.rows[1]
+    assert row.booked_at == row.start == datetime(2024, 1, 3, 15, 0, tzinfo=NY)
+    assert history.adjusted == {WALK_IN: 1}
+    call_command("rebooking_backtest", history=str(tmp_path / "h.csv"), out=str(tmp_path / "o"),
+                 no_progress=True)  # fmt: skip
+    assert f"1 row adjusted: {WALK_IN}" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["import"] == {"rows": 2, "adjusted": {WALK_IN: 1}}
 
 
 def test_csv_header_and_short_rows(tmp_path):

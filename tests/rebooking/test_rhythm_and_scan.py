@@ -5,8 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.adapters.types import Slot
+from integrations.models import MirroredService
 from rebooking.rhythm import client_rhythm, describe, rank_slots, usual_time
 from rebooking.scan import due_clients
+from rebooking.selectors import overdue_candidates
 from rebooking.services import rebooking_settings_get
 from tests.rebooking.helpers import NY, customer, every, integration_for, local, visit
 
@@ -153,6 +155,26 @@ def test_overdue_scan_finds_due_clients_and_respects_suppressions(integration, s
         "noshow",
     }
     assert [d.customer_ref for d in due_clients(**{**kwargs, "limit": 1})] == ["due"]
+
+
+def test_overdue_candidates_match_the_salon_category_names(integration, salon):
+    # The salon calls its categories "Hair Colour" and "gel nails" (issue 20: exact keys matched
+    # nothing, so both fell back to the 42-day default).
+    MirroredService.objects.create(integration=integration, platform_id="svc-hc", name="Gloss",
+                                   category="Hair Colour", duration_minutes=60)  # fmt: skip
+    MirroredService.objects.create(integration=integration, platform_id="svc-gel", name="Gel",
+                                   category="gel nails", duration_minutes=45)  # fmt: skip
+    now = datetime(2026, 6, 1, 15, tzinfo=UTC)
+    settings = rebooking_settings_get(salon=salon)
+    # One visit each: Colour 56 × 1.25 = 70 days, Nails 21 × 1.25 = 26.25 days.
+    visit(integration, "colour_60", now - timedelta(days=60), service="svc-hc")  # not yet
+    visit(integration, "colour_75", now - timedelta(days=75), service="svc-hc")
+    visit(integration, "nails_27", now - timedelta(days=27), service="svc-gel")
+    due = {d.customer_ref: d for d in overdue_candidates(
+        settings=settings, integration_ids=[str(integration.pk)], now=now)}  # fmt: skip
+    assert set(due) == {"colour_75", "nails_27"}
+    assert (due["colour_75"].interval, due["nails_27"].interval) == (56, 21)
+    assert settings.fallback_days("Hair Colour") == 56 and settings.fallback_days("spa") == 42
 
 
 def test_scan_one_row_per_client_most_overdue_category(integration):

@@ -58,6 +58,7 @@ class Command(BaseCommand):
     def handle(self, *args, salon=None, history=None, timezone="America/New_York",
                rebooking_settings=(), out=None, no_progress=False, **options):  # fmt: skip
         values = parse_settings(list(rebooking_settings or []))
+        adjusted: dict[str, int] = {}
         if salon:
             found = Salon.objects.filter(slug=salon).first()
             if found is None:
@@ -74,10 +75,10 @@ class Command(BaseCommand):
             except (ZoneInfoNotFoundError, ValueError):
                 raise CommandError(f"unknown time zone {timezone!r}") from None
             try:
-                rows = read_csv(history, tz)
+                imported = read_csv(history, tz)
             except HistoryError as exc:
                 raise CommandError(f"{history}: {exc}") from None
-            tz_name = timezone
+            rows, adjusted, tz_name = imported.rows, imported.adjusted, timezone
         bar = None
         if not no_progress and sys.stderr.isatty():
             from tqdm import tqdm
@@ -111,6 +112,7 @@ class Command(BaseCommand):
                 bar.close()
             if timing_csv is not None:
                 timing_csv.close()
+        result.summary["import"] = {"rows": len(rows), "adjusted": adjusted}
         if out:
             write(result, Path(out), ZoneInfo(tz_name))
         self.stdout.write(report(result.summary))
@@ -119,9 +121,12 @@ class Command(BaseCommand):
 
 
 def report(summary: dict) -> str:
+    adjusted = summary.get("import", {}).get("adjusted", {})
     lines = [
+        *(f"{n} row{'s' if n != 1 else ''} adjusted: {why}" for why, n in adjusted.items()),
         f"{summary['appointments']} appointments, {summary['clients']} clients, "
-        f"{summary['weekly_scans']} weekly scans, {summary['cancellations']} cancellations",
+        f"{summary['scans']} overdue scans ({summary['scan_schedule']}), "
+        f"{summary['cancellations']} cancellations",
         f"{'rule':8} {'within7 <3':>10} {'within7 3+':>10} {'med 3+':>7} {'provider':>8} "
         f"{'weekday':>8} {'time':>6} {'out P':>6} {'out R':>6} {'out F1':>6} {'refill P@3':>10}",
     ]

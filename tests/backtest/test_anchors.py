@@ -1,0 +1,106 @@
+"""The anchor rules as owners' tools apply them (issue 20): each pinned to a hand-computed answer on
+a tiny history. The fixed interval matched to the salon's own category name, Phorest's average of
+the last 3 gaps (the category's interval before 3 visits), the last visit's provider, weekday and
+time; the scan on production's daily schedule, the engine capped per day, the anchors not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rebooking.backtest import anchors
+from rebooking.backtest.loader import Appt
+from rebooking.backtest.replay import replay, scan_times
+from rebooking.categories import interval_lookup
+from rebooking.models import default_fallback_intervals
+
+T = datetime(2024, 1, 2, 15, 0, tzinfo=UTC)  # a Tuesday
+DEFAULTS = interval_lookup(default_fallback_intervals(), 42)  # Colour 56, Cut 42
+
+
+def visit(client, start, *, category="Cut", provider="sam", n=[0]):  # noqa: B006 (a counter)
+    n[0] += 1
+    return Appt(f"v{n[0]}", client, category, "svc", provider, start, 60, "completed",
+                start - timedelta(days=3))  # fmt: skip
+
+
+def test_fixed_and_last3_intervals_after_each_visit():
+    days = (0, 30, 70, 100, 160)
+    h = anchors.build("x", [visit("x", T + timedelta(days=d), category="color") for d in days],
+                      DEFAULTS)  # fmt: skip
+    # "color" is Colour: 56 days after every visit.
+    assert h.intervals["fixed"]["color"] == [56.0] * 5
+    # Gaps 30, 40, 30, 60. Fewer than 3 visits: Colour's 56; then the mean of the last 3 gaps:
+    # (30 + 40) / 2, (30 + 40 + 30) / 3, (40 + 30 + 60) / 3.
+    assert [round(v, 3) for v in h.intervals["last3"]["color"]] == [56.0, 56.0, 35.0, 33.333,
+                                                                     43.333]  # fmt: skip
+    assert anchors.due_at(h, "last3", "color", 2) == T + timedelta(days=70 + 35)
+    assert anchors.due_at(h, "fixed", "color", 4) == T + timedelta(days=160 + 56)
+
+
+def test_the_anchor_scan_has_no_cap():
+    lapsed = [anchors.build(c, [visit(c, T)], DEFAULTS) for c in ("a", "b", "c", "d", "e")]
+    # Cut: 42 × 1.25 = 52.5 days; all five are due on day 53 and all five are flagged.
+    flagged: dict = {}
+    assert anchors.scan(lapsed, "fixed", T + timedelta(days=52), flagged) == []
+    when = T + timedelta(days=53)
+    assert anchors.scan(lapsed, "fixed", when, flagged) == ["a", "b", "c", "d", "e"]
+    assert flagged == dict.fromkeys("abcde", when)
+
+
+def test_scan_times_follow_the_beat_schedule():
+    # Beat runs the overdue scan daily at 11:00 UTC (salonsync/schedules.py).
+    times = scan_times(T, T + timedelta(days=3))
+    assert times == [datetime(2024, 1, d, 11, 0, tzinfo=UTC) for d in (3, 4, 5)]
+
+
+@pytest.mark.django_db
+def test_replay_scans_daily_engine_capped_per_day_anchors_not():
+    rows = [visit("keeper", T + timedelta(days=28 * i)) for i in range(10)]  # to 2024-09-10
+    lapsers = ["l1", "l2", "l3", "l4", "l5"]
+    rows += [visit(c, T + timedelta(days=28 * i)) for c in lapsers for i in range(4)]
+    result = replay(rows, tz_name="UTC", settings={"daily_cap": 2}, parts=("outreach",))
+    # One scan a day at 11:00 UTC from 2024-01-03 to 2024-09-10.
+    assert result.summary["scans"] == 252
+    assert result.summary["scan_schedule"] == "daily at 11:00 UTC"
+
+    def first_contacts(rule):
+        seen: dict = {}
+        for when, client in result.outreach[rule]:
+            seen.setdefault(client, when)
+        return seen
+
+    may = [datetime(2024, 5, d, 11, 0, tzinfo=UTC) for d in (1, 2, 3)]
+    # Last visit 2024-03-26 15:00; median gap 28 × grace 1.25 = 35 days: due 2024-04-30 15:00,
+    # so the 05-01 scan is the first; 2 a day (the cap), in customer order.
+    assert first_contacts("engine") == {"l1": may[0], "l2": may[0], "l3": may[1], "l4": may[1],
+                                        "l5": may[2]}  # fmt: skip
+    # Phorest's last 3 gaps: 28 × 1.25 = 35 days too, but all five on the first day.
+    assert first_contacts("last3") == dict.fromkeys(lapsers, may[0])
+    # Fixed Cut interval 42 × 1.25 = 52.5 days: 2024-05-18 03:00, so the 05-18 scan, all five.
+    assert first_contacts("fixed") == dict.fromkeys(lapsers, datetime(2024, 5, 18, 11, 0,
+                                                                      tzinfo=UTC))  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_anchor_timing_takes_the_last_visit_provider_weekday_and_time():
+    rows = [
+        visit("m", T, category="Haircuts"),
+        visit("m", T + timedelta(days=28), category="Haircuts"),
+        # A Wednesday morning with another provider: the last visit.
+        visit("m", datetime(2024, 2, 28, 9, 0, tzinfo=UTC), category="Haircuts", provider="ana"),
+        visit("m", datetime(2024, 3, 27, 15, 0, tzinfo=UTC), category="Haircuts"),
+    ]
+    predicted: dict = {}
+    replay(rows, tz_name="UTC", parts=("timing",),
+           on_timing=lambda rule, row: predicted.setdefault(rule, []).append(row))  # fmt: skip
+    fixed, last3 = predicted["fixed"][2], predicted["last3"][2]
+    for row in (fixed, last3):
+        assert (row.provider, row.weekday, row.time_of_day) == ("ana", "wednesday", "morning")
+    # "Haircuts" is Cut: 42 days.
+    assert fixed.due == datetime(2024, 4, 10, 9, 0, tzinfo=UTC)
+    # 3 visits: gaps 28 and 28.75 days (01-30 15:00 to 02-28 09:00), mean 28.375 = 28 d 9 h.
+    assert last3.due == datetime(2024, 3, 27, 18, 0, tzinfo=UTC)
+    # After the first visit both anchors give Cut's 42 days (fewer than 3 visits).
+    assert predicted["last3"][0].due == predicted["fixed"][0].due == T + timedelta(days=42)
