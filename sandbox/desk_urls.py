@@ -10,4 +10,9 @@ urlpatterns = [
     path("control/faults", views.control_faults, name="sandbox_control_faults"),
     path("<str:platform>/<int:pk>/desk/", views.desk, name="sandbox_desk"),
     path("accounts/<int:pk>/webhook/", views.webhook_url, name="sandbox_webhook_url"),
+    path(
+        "accounts/<int:pk>/mindbody-activation/",
+        views.mindbody_activation,
+        name="sandbox_mindbody_activation",
+    ),
 ]

@@ -44,6 +44,13 @@ class Account(models.Model):
     webhook_url = models.URLField(max_length=500, blank=True)
     # Mindbody's messageSignatureKey or Vagaro's verification token.
     webhook_secret = models.CharField(max_length=200, blank=True)
+    # Mindbody only: whether the site has approved SalonSync's developer account (its activation
+    # link or code, docs/platforms/mindbody.md §1.2, §7.15). On for the demo; the sandbox page
+    # turns it off to show the owner's first step.
+    activated = models.BooleanField(default=True)
+    # Phorest only: the regional platform hosting the business, "eu" or "us"
+    # (docs/platforms/phorest.md §1.2); its credentials are unknown in the other region.
+    region = models.CharField(max_length=8, default="eu", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -48,6 +48,12 @@ BASE_URLS = {
         "/sandbox/phorest/third-party-api-server/api/business",
     ),
 }
+# Phorest's US/Canada/Australia region (docs/platforms/phorest.md §1.2): a business whose region
+# is "us" answers there.
+PHOREST_US_BASE_URL = (
+    "PHOREST_US_API_URL",
+    "/sandbox/phorest-us/third-party-api-server/api/business",
+)
 LABELS = {
     Platform.MINDBODY: {
         "account_id": "Site ID",
@@ -91,6 +97,8 @@ def index(request: HttpRequest):
     rows = []
     for account in accounts:
         setting, path = BASE_URLS[account.platform]
+        if account.platform == Platform.PHOREST and account.region == "us":
+            setting, path = PHOREST_US_BASE_URL
         credentials = [
             (label, getattr(account, name))
             for name, label in LABELS[account.platform].items()
@@ -127,6 +135,41 @@ def webhook_url(request: HttpRequest, pk: int):
         )
     else:
         messages.info(request, f"{account.name} sends no webhooks now.")
+    return redirect("sandbox_index")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mindbody_activation(request: HttpRequest, pk: int):
+    """A Mindbody site's approval of SalonSync's developer account: where the ActivationLink of
+    GET site/activationcode leads (Mindbody's "Manage Credentials screen",
+    docs/platforms/mindbody.md §1.2, §7.15), and the sandbox's switch to undo it. POST
+    ``activated`` "1" approves, "0" withdraws (to show an owner's first step)."""
+    account = get_object_or_404(Account, pk=pk, platform=Platform.MINDBODY)
+    if request.method == "GET":
+        return render(
+            request,
+            "sandbox/mindbody_activation.html",
+            {"account": account, "code": str(request.GET.get("code", ""))[:40]},
+        )
+    wanted = request.POST.get("activated")
+    if wanted not in ("0", "1"):
+        messages.error(request, "Choose to approve SalonSync or to withdraw the approval.")
+        return redirect("sandbox_index")
+    account.activated = wanted == "1"
+    account.save(update_fields=["activated"])
+    if account.activated:
+        messages.success(
+            request,
+            f"{account.name} (site {account.account_id}) has approved SalonSync. Back in "
+            f"SalonSync, check again.",
+        )
+    else:
+        messages.info(
+            request,
+            f"{account.name} (site {account.account_id}) has not activated SalonSync now: its "
+            f"API answers DeniedAccess until it is approved with the activation link.",
+        )
     return redirect("sandbox_index")
 
 
