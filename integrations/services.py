@@ -80,9 +80,13 @@ def integration_connect(
     ``integration`` given: reconnect it (new credentials replace the old ones on success).
     """
     try:
-        get_adapter_class(platform)
+        cls = get_adapter_class(platform)
     except ConfigurationError as exc:
         raise ConnectError(str(exc), field="platform") from None
+    region = (options or {}).get("region")
+    if region is not None and region not in cls.regions:
+        names = ", ".join(cls.regions) or "none"
+        raise ConnectError(f"Unknown region {region!r} (regions: {names}).", field="region")
     credentials, account = _split_fields(platform, values)
     if integration is None:
         key = derive_account_key(platform, account)
@@ -327,7 +331,7 @@ def _plain_words(exc: IntegrationError) -> str:
     if isinstance(exc, errors.NotActivated):
         return (
             f"This site has not activated SalonSync yet: the site owner must approve SalonSync "
-            f"in {name} with the activation link below, then choose “Check again”."
+            f"in {name} with its activation link or code, then check again."
         )
     if isinstance(exc, errors.AuthenticationError):
         return f"{name} did not accept these credentials. Check them and try again."

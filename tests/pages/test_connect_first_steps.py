@@ -369,3 +369,23 @@ def test_a_stale_or_bad_answer_changes_nothing(owner_client, salon, proposed, da
     proposed.refresh_from_db()
     assert salon.timezone == "America/New_York"
     assert proposed.options["platform_timezone"] == "Europe/Dublin"
+
+
+def test_the_api_takes_a_region_and_refuses_an_unknown_one(owner_client, salon, platforms):
+    account = make_phorest("us", "biz-api")
+    api = reverse("api_integration_list", kwargs={"slug": salon.slug})
+    body = {
+        "platform": "phorest",
+        "credentials": {"username": account.username, "password": account.password},
+        "account": {"business_id": account.account_id, "branch_id": account.branch_id},
+    }
+    bad = owner_client.post(
+        api, {**body, "settings": {"region": "mars"}}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "Unknown region" in bad.json()["error"]["message"]
+    assert platforms.requests == []
+    made = owner_client.post(
+        api, {**body, "settings": {"region": "us"}}, content_type="application/json"
+    )
+    assert made.status_code == 201
+    assert Integration.objects.get(platform="phorest").options["region"] == "us"
