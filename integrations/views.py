@@ -345,6 +345,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
 
     template_name = "integrations/detail.html"
     reauth_form: CredentialForm | None = None
+    activation = None  # a failed re-authentication's activation link (Mindbody)
 
     def get_integration(self) -> Integration:
         return integration_get_for_salon(salon=self.salon, pk=self.kwargs["pk"])
@@ -375,6 +376,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             **status_extras(integration),
             issues=integration_issues_panel(integration),
             reauth_form=form,
+            activation=self.activation,
             guide=guide_for(integration.platform),
         )
         context.update(
@@ -404,6 +406,7 @@ class IntegrationReauthView(IntegrationDetailView):
                 )
             except ConnectError as exc:
                 _add_connect_error(form, exc)
+                self.activation = exc.activation
             else:
                 messages.success(
                     request,

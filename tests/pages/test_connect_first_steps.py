@@ -389,3 +389,17 @@ def test_the_api_takes_a_region_and_refuses_an_unknown_one(owner_client, salon, 
     )
     assert made.status_code == 201
     assert Integration.objects.get(platform="phorest").options["region"] == "us"
+
+
+def test_a_site_that_withdrew_activation_shows_the_link_on_reauthentication(
+    owner_client, salon, site
+):
+    connect(owner_client, salon, "mindbody", mindbody_form())
+    integration = Integration.objects.get(platform="mindbody")
+    site.activated = False
+    site.save()
+    reauth = url("integration_reauth", salon, pk=integration.pk)
+    html = page(owner_client.post(reauth, mindbody_form()))
+    assert "This site has not activated SalonSync yet" in html
+    assert 'data-testid="activation-link"' in html and mindbody.activation_code_for(site) in html
+    assert "apitest1234" not in html
