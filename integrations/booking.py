@@ -59,7 +59,7 @@ def adapter_config_for(integration: Integration, **overrides: Any) -> AdapterCon
     if integration.access_token:
         token = Token(integration.access_token, integration.token_expires_at)
     values: dict[str, Any] = {
-        "base_url": options.pop("base_url", "") or base_url_for(integration.platform),
+        "base_url": options.pop("base_url", "") or base_url_for(integration.platform, options),
         "credentials": integration.credentials,
         "account": integration.account,
         "timezone": integration.salon.timezone,

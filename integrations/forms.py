@@ -27,14 +27,28 @@ def guide_for(platform: str) -> ConnectGuide:
         return ConnectGuide(summary="", where="", steps=())
 
 
+class TimezoneDecisionForm(forms.Form):
+    """The owner's answer to a platform's time zone proposal: use it, or keep the salon's."""
+
+    zone = forms.CharField(max_length=64)
+    decision = forms.ChoiceField(choices=[("use", "Use it"), ("keep", "Keep the salon's")])
+
+
 class CredentialForm(forms.Form):
     """One field per adapter Field. Secret fields are password inputs whose value is never
     rendered back. With ``integration`` (re-authentication), credentials are write-only: a blank
     credential keeps the saved value, and account ids are pre-filled (they are not secret)."""
 
     def __init__(
-        self, *args, platform: str, integration: Integration | None = None, **kwargs
+        self,
+        *args,
+        platform: str,
+        integration: Integration | None = None,
+        account_only: bool = False,
+        **kwargs,
     ) -> None:
+        """``account_only``: just the account ids (Mindbody's activation link needs the site id
+        and nothing else)."""
         self.platform = platform
         self.integration = integration
         adapter = get_adapter_class(platform)
@@ -47,12 +61,27 @@ class CredentialForm(forms.Form):
                 if integration.account.get(f.name):
                     initial.setdefault(f.name, str(integration.account[f.name]))
         super().__init__(*args, **kwargs)
-        self.credential_names = [f.name for f in adapter.credential_fields]
+        self.credential_names = [] if account_only else [f.name for f in adapter.credential_fields]
         self.account_names = [f.name for f in adapter.account_fields]
         for f in adapter.credential_fields:
-            self.fields[f.name] = self._field(f, guide, keep_saved=f.name in saved)
+            if not account_only:
+                self.fields[f.name] = self._field(f, guide, keep_saved=f.name in saved)
         for f in adapter.account_fields:
             self.fields[f.name] = self._field(f, guide, keep_saved=False)
+        if adapter.regions and not account_only:
+            # The platform's host differs by region; the integration keeps the one chosen
+            # (docs/platforms/phorest.md §1.2). One saved without a region shows the default.
+            saved_region = (integration.options or {}).get("region") if integration else ""
+            self.fields["region"] = forms.ChoiceField(
+                label="Region",
+                choices=[(key, region.choice) for key, region in adapter.regions.items()],
+                initial=saved_region or next(iter(adapter.regions)),
+                required=False,
+                help_text=f"Where {adapter.display_name} hosts your business: EU for the UK, "
+                f"Ireland and Europe; US for the United States, Canada and Australia. "
+                f"{adapter.display_name} support can tell you.",
+                error_messages={"invalid_choice": "Choose one of the regions listed."},
+            )
 
     def _field(self, spec: Field, guide: ConnectGuide, *, keep_saved: bool) -> forms.CharField:
         help_text = guide.fields.get(spec.name) or spec.help_text
@@ -86,7 +115,7 @@ class CredentialForm(forms.Form):
         specs = {f.name: f for f in (*adapter.credential_fields, *adapter.account_fields)}
         secret_names = {f.name for f in adapter.credential_fields if f.secret}
         for name, value in list(cleaned.items()):
-            if not value:
+            if not value or name not in specs:
                 continue
             label = self.fields[name].label
             if _CONTROL.search(value):
@@ -112,3 +141,7 @@ class CredentialForm(forms.Form):
     @property
     def account_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.account_names]
+
+    @property
+    def region_field(self) -> forms.BoundField | None:
+        return self["region"] if "region" in self.fields else None

@@ -45,6 +45,28 @@ def integration_find_in_salon(
     return Integration.objects.filter(salon=salon, platform=platform, account_key=key).first()
 
 
+# Integration.options keys of the time zone proposal (written by services.integration_connect):
+# the platform's zone while it differs from the salon's, and a zone the owner chose to ignore.
+PLATFORM_TIMEZONE = "platform_timezone"
+TIMEZONE_KEPT = "platform_timezone_kept"
+
+
+@dataclass(frozen=True)
+class TimezoneProposal:
+    platform_name: str
+    zone: str  # what the platform says
+    salon_zone: str  # what SalonSync uses
+
+
+def integration_timezone_proposal(integration: Integration) -> TimezoneProposal | None:
+    """The platform's time zone for the salon, while it differs from the salon's and the owner
+    has neither accepted nor dismissed it."""
+    zone = (integration.options or {}).get(PLATFORM_TIMEZONE) or ""
+    if not isinstance(zone, str) or not zone or zone == integration.salon.timezone:
+        return None
+    return TimezoneProposal(integration.platform_name, zone, integration.salon.timezone)
+
+
 def integration_capabilities(integration: Integration) -> Capabilities:
     """What this connection can do (a platform may narrow its capabilities per account, e.g.
     Vagaro without write access cannot book). No platform call."""

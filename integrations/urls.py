@@ -21,6 +21,16 @@ urlpatterns = [
         name="integration_connect",
     ),
     path(
+        "salons/<slug:slug>/integrations/new/<str:platform>/activation/",
+        views.IntegrationActivationView.as_view(),
+        name="integration_activation",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/timezone/",
+        views.IntegrationTimezoneView.as_view(),
+        name="integration_timezone",
+    ),
+    path(
         "salons/<slug:slug>/integrations/<uuid:pk>/",
         views.IntegrationDetailView.as_view(),
         name="integration_detail",

@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from salons.permissions import SalonAccessMixin
 from salons.roles import Action
@@ -27,7 +27,7 @@ from .adapters.types import WebhookAuth
 from .call_budget import integration_call_budget
 from .connection_facts import connection_facts
 from .dates import format_clock, format_moment
-from .forms import CredentialForm, guide_for
+from .forms import MAX_VALUE_LENGTH, CredentialForm, TimezoneDecisionForm, guide_for
 from .health import integration_issues_panel
 from .models import Integration, IntegrationStatus
 from .selectors import (
@@ -37,8 +37,16 @@ from .selectors import (
     integration_get_for_salon,
     integration_list_for_salon,
     integration_recent_calls,
+    integration_timezone_proposal,
 )
-from .services import ConnectError, integration_connect, integration_disconnect
+from .services import (
+    ConnectError,
+    StaleProposal,
+    integration_activation,
+    integration_connect,
+    integration_disconnect,
+    integration_timezone_decide,
+)
 from .status_extras import status_extras
 from .sync_pages import sync_panel_context, sync_watch_announce
 
@@ -220,6 +228,7 @@ class IntegrationConnectView(IntegrationPageMixin, FormView):
 
     template_name = "integrations/connect.html"
     form_class = CredentialForm
+    activation = None  # the platform's activation code and link, once asked for or needed
 
     @cached_property
     def adapter_class(self):
@@ -246,7 +255,9 @@ class IntegrationConnectView(IntegrationPageMixin, FormView):
             platform=self.platform,
             platform_name=self.adapter_class.display_name,
             guide=guide_for(self.platform),
+            needs_activation=self.adapter_class.needs_activation,
         )
+        context.setdefault("activation", self.activation)
         return context
 
     def form_valid(self, form):
@@ -269,6 +280,7 @@ class IntegrationConnectView(IntegrationPageMixin, FormView):
                     f"to re-authenticate or reconnect it.",
                     code="conflict",
                 )
+            self.activation = exc.activation
             _add_connect_error(form, exc)
             return self.form_invalid(form)
         messages.success(
@@ -279,6 +291,39 @@ class IntegrationConnectView(IntegrationPageMixin, FormView):
             reverse(
                 "integration_detail", kwargs={"slug": self.salon.slug, "pk": outcome.integration.pk}
             )
+        )
+
+
+class IntegrationActivationView(IntegrationConnectView):
+    """POST the account ids (owner only): the connect page again, with the platform's activation
+    link (Mindbody: the site owner approves SalonSync before any staff login works,
+    docs/platforms/mindbody.md §7.15). Secrets typed so far are not sent back."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("integration_connect", slug=self.salon.slug, platform=self.platform)
+
+    def post(self, request, *args, **kwargs):
+        if not self.adapter_class.needs_activation:
+            raise Http404("This platform has no activation step.")
+        ids = CredentialForm(request.POST, platform=self.platform, account_only=True)
+        error = ""
+        if ids.is_valid():
+            try:
+                self.activation = integration_activation(
+                    salon=self.salon, platform=self.platform, values=ids.values()
+                )
+            except ConnectError as exc:
+                error = exc.message
+        else:
+            error = _first_error(ids)
+        plain = [f.name for f in self.adapter_class.credential_fields if not f.secret]
+        keep = {
+            name: str(request.POST.get(name, ""))[:MAX_VALUE_LENGTH]
+            for name in (*ids.account_names, *plain, "region")
+        }
+        form = CredentialForm(platform=self.platform, initial=keep)
+        return self.render_to_response(
+            self.get_context_data(form=form, activation_error=error, activation_asked=True)
         )
 
 
@@ -300,6 +345,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
 
     template_name = "integrations/detail.html"
     reauth_form: CredentialForm | None = None
+    activation = None  # a failed re-authentication's activation link (Mindbody)
 
     def get_integration(self) -> Integration:
         return integration_get_for_salon(salon=self.salon, pk=self.kwargs["pk"])
@@ -317,6 +363,8 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             form = CredentialForm(platform=integration.platform, integration=integration)
         context.update(
             integration=integration,
+            timezone_proposal=integration_timezone_proposal(integration),
+            can_choose_timezone=self.membership.can(Action.EDIT_SALON),
             account_rows=account_rows(integration),
             status_help=STATUS_HELP.get(integration.status, ""),
             stats=stats,
@@ -328,6 +376,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             **status_extras(integration),
             issues=integration_issues_panel(integration),
             reauth_form=form,
+            activation=self.activation,
             guide=guide_for(integration.platform),
         )
         context.update(
@@ -357,6 +406,7 @@ class IntegrationReauthView(IntegrationDetailView):
                 )
             except ConnectError as exc:
                 _add_connect_error(form, exc)
+                self.activation = exc.activation
             else:
                 messages.success(
                     request,
@@ -371,6 +421,40 @@ class IntegrationReauthView(IntegrationDetailView):
         )
         self.reauth_form = form
         return self.render_to_response(self.get_context_data())
+
+
+class IntegrationTimezoneView(IntegrationPageMixin, View):
+    """POST "use" or "keep" for the platform's time zone (owner and manager: it is a salon
+    setting, Action.EDIT_SALON); back to the status page with what happened."""
+
+    write_action = Action.EDIT_SALON
+
+    def get(self, request, *args, **kwargs):
+        return redirect(integration_get_for_salon(salon=self.salon, pk=kwargs["pk"]))
+
+    def post(self, request, *args, **kwargs):
+        integration = integration_get_for_salon(salon=self.salon, pk=kwargs["pk"])
+        form = TimezoneDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose to use the platform's time zone or keep the salon's.")
+            return redirect(integration)
+        zone, accept = form.cleaned_data["zone"], form.cleaned_data["decision"] == "use"
+        try:
+            now = integration_timezone_decide(
+                integration=integration, zone=zone, accept=accept, user=request.user
+            )
+        except StaleProposal:
+            messages.error(
+                request, "That time zone proposal is no longer current; the page shows what is."
+            )
+            return redirect(integration)
+        if accept:
+            messages.success(request, f"{self.salon.name} now uses {now}.")
+        else:
+            messages.success(
+                request, f"{self.salon.name} keeps {now}; {zone} will not be proposed again."
+            )
+        return redirect(integration)
 
 
 class IntegrationDisconnectView(IntegrationPageMixin, TemplateView):

@@ -11,4 +11,9 @@ urlpatterns = [
     path("<str:platform>/<int:pk>/desk/", views.desk, name="sandbox_desk"),
     path("accounts/<int:pk>/webhook/", views.webhook_url, name="sandbox_webhook_url"),
     path("accounts/<int:pk>/vagaro/", views.vagaro_settings, name="sandbox_vagaro_settings"),
+    path(
+        "accounts/<int:pk>/mindbody-activation/",
+        views.mindbody_activation,
+        name="sandbox_mindbody_activation",
+    ),
 ]

@@ -29,6 +29,10 @@ class Status(models.TextChoices):
 ACTIVE = (Status.REQUESTED, Status.BOOKED, Status.CONFIRMED, Status.ARRIVED)
 
 
+# Where a business lives when its account names no region: Vagaro's demo region, Phorest's EU.
+DEFAULT_REGIONS = {"vagaro": "us02", "phorest": "eu"}
+
+
 class Account(models.Model):
     """One business on one platform (a Mindbody site, a Vagaro business, a Phorest branch)."""
 
@@ -44,9 +48,10 @@ class Account(models.Model):
     webhook_url = models.URLField(max_length=500, blank=True)
     # Mindbody's messageSignatureKey or Vagaro's verification token.
     webhook_secret = models.CharField(max_length=200, blank=True)
-    # Vagaro only (docs/platforms/vagaro.md §2.1): the region code of the business's API base
-    # URL; its credentials and tokens work on that region only.
-    region = models.CharField(max_length=16, default="us02")
+    # The business's region: Vagaro's API base URL code (docs/platforms/vagaro.md §2.1; its
+    # credentials and tokens work on that region only), Phorest's "eu" or "us" platform
+    # (docs/platforms/phorest.md §1.2). Empty: the platform's default (api_region).
+    region = models.CharField(max_length=16, blank=True, default="")
     # Vagaro only (§2.7 of the same page): write access is not granted to every account
     # (UNCONFIRMED how it shows; the emulator refuses to issue write tokens when off).
     write_access = models.BooleanField(
@@ -57,6 +62,10 @@ class Account(models.Model):
         default=False,
         help_text="Vagaro: read answers write local wall-clock times with a Z (not true UTC).",
     )
+    # Mindbody only: whether the site has approved SalonSync's developer account (its activation
+    # link or code, docs/platforms/mindbody.md §1.2, §7.15). On for the demo; the sandbox page
+    # turns it off to show the owner's first step.
+    activated = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +75,11 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.account_id} ({self.name})"
+
+    @property
+    def api_region(self) -> str:
+        """The region the business's API answers in: its own, or the platform's default."""
+        return self.region or DEFAULT_REGIONS.get(self.platform, "")
 
 
 class Provider(models.Model):

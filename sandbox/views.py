@@ -50,6 +50,12 @@ BASE_URLS = {
         "/sandbox/phorest/third-party-api-server/api/business",
     ),
 }
+# Phorest's US/Canada/Australia region (docs/platforms/phorest.md §1.2): a business whose region
+# is "us" answers there.
+PHOREST_US_BASE_URL = (
+    "PHOREST_US_API_URL",
+    "/sandbox/phorest-us/third-party-api-server/api/business",
+)
 LABELS = {
     Platform.MINDBODY: {
         "account_id": "Site ID",
@@ -59,7 +65,7 @@ LABELS = {
     },
     Platform.VAGARO: {
         "account_id": "Business ID",
-        "region": "Region",
+        "api_region": "Region",
         "username": "Client ID",
         "password": "Client secret",
         "webhook_secret": "Webhook verification token",
@@ -94,6 +100,8 @@ def index(request: HttpRequest):
     rows = []
     for account in accounts:
         setting, path = BASE_URLS[account.platform]
+        if account.platform == Platform.PHOREST and account.api_region == "us":
+            setting, path = PHOREST_US_BASE_URL
         # (label, value, data-testid), e.g. sandbox-vagaro-region
         credentials = [
             (label, getattr(account, name), f"sandbox-{account.platform}-{slugify(label)}")
@@ -104,7 +112,7 @@ def index(request: HttpRequest):
             {
                 "account": account,
                 "credentials": credentials,
-                "base_url": (setting, origin + path.format(region=account.region)),
+                "base_url": (setting, origin + path.format(region=account.api_region)),
                 "counts": {name: per.get(account.pk, 0) for name, per in counts.items()},
             }
         )
@@ -149,6 +157,41 @@ def vagaro_settings(request: HttpRequest, pk: int):
         setattr(account, name, value)
     account.save(update_fields=list(form.cleaned_data))
     messages.success(request, f"{account.name}: API settings saved.")
+    return redirect("sandbox_index")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mindbody_activation(request: HttpRequest, pk: int):
+    """A Mindbody site's approval of SalonSync's developer account: where the ActivationLink of
+    GET site/activationcode leads (Mindbody's "Manage Credentials screen",
+    docs/platforms/mindbody.md §1.2, §7.15), and the sandbox's switch to undo it. POST
+    ``activated`` "1" approves, "0" withdraws (to show an owner's first step)."""
+    account = get_object_or_404(Account, pk=pk, platform=Platform.MINDBODY)
+    if request.method == "GET":
+        return render(
+            request,
+            "sandbox/mindbody_activation.html",
+            {"account": account, "code": str(request.GET.get("code", ""))[:40]},
+        )
+    wanted = request.POST.get("activated")
+    if wanted not in ("0", "1"):
+        messages.error(request, "Choose to approve SalonSync or to withdraw the approval.")
+        return redirect("sandbox_index")
+    account.activated = wanted == "1"
+    account.save(update_fields=["activated"])
+    if account.activated:
+        messages.success(
+            request,
+            f"{account.name} (site {account.account_id}) has approved SalonSync. Back in "
+            f"SalonSync, check again.",
+        )
+    else:
+        messages.info(
+            request,
+            f"{account.name} (site {account.account_id}) has not activated SalonSync now: its "
+            f"API answers DeniedAccess until it is approved with the activation link.",
+        )
     return redirect("sandbox_index")
 
 

@@ -163,5 +163,6 @@ def sandbox_http(monkeypatch, settings):
     settings.MINDBODY_API_URL = f"{ORIGIN}/sandbox/mindbody"
     settings.VAGARO_API_URL = f"{ORIGIN}/sandbox/vagaro"  # the root: + /{region}/api/v2
     settings.PHOREST_API_URL = f"{ORIGIN}/sandbox/phorest/third-party-api-server/api/business"
+    settings.PHOREST_US_API_URL = f"{ORIGIN}/sandbox/phorest-us/third-party-api-server/api/business"
     settings.SALONSYNC_PUBLIC_URL = ORIGIN
     return transport

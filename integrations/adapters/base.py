@@ -29,6 +29,7 @@ from .errors import (
 )
 from .http import HttpClient, HttpFailure, RetryPolicy, parse_retry_after
 from .types import (
+    Activation,
     Appointment,
     AppointmentFilters,
     AppointmentStatus,
@@ -77,6 +78,20 @@ class ConnectGuide:
     steps: tuple[str, ...]
     fields: Mapping[str, str] = field(default_factory=dict)  # field name -> where to find it
     note: str = ""
+    # What the login must be allowed to do on the platform (shown as a list on the connect page).
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Region:
+    """One of a platform's regional hosts (Phorest: docs/platforms/phorest.md §1.2). An
+    integration's ``options["region"]`` picks one; its base URL is ``setting`` when set, else
+    ``default_url``."""
+
+    label: str  # short, in messages: "EU", "US/CA/AU"
+    choice: str  # on the connect form
+    setting: str  # the Django setting that overrides the URL (the sandbox points it at itself)
+    default_url: str
 
 
 @dataclass
@@ -97,6 +112,8 @@ class AdapterConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] | None = None  # tests inject a fake clock
     options: Mapping[str, Any] = field(default_factory=dict)  # platform-specific extras
+    # False only for calls made before the owner typed credentials (Mindbody's activation link).
+    credentials_required: bool = True
 
 
 class PlatformAdapter(ABC):
@@ -117,6 +134,10 @@ class PlatformAdapter(ABC):
     # (e.g. Mindbody's app-wide developer key: {"api_key": "MINDBODY_API_KEY"}).
     settings_options: ClassVar[Mapping[str, str]] = {}
     connect_guide: ClassVar[ConnectGuide] = ConnectGuide(summary="", where="", steps=())
+    # Regional hosts, when the platform has several (key -> Region; the first is the default).
+    regions: ClassVar[Mapping[str, Region]] = {}
+    # True where the business must approve SalonSync before any login works (``activation``).
+    needs_activation: ClassVar[bool] = False
 
     def __init__(self, config: AdapterConfig) -> None:
         self.initialize(config)
@@ -127,7 +148,7 @@ class PlatformAdapter(ABC):
         missing = [
             f.label
             for f in self.credential_fields
-            if f.required and not config.credentials.get(f.name)
+            if f.required and config.credentials_required and not config.credentials.get(f.name)
         ]
         missing += [
             f.label for f in self.account_fields if f.required and not config.account.get(f.name)
@@ -200,6 +221,13 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def test_connection(self) -> ConnectionResult:
         """A cheap authenticated read. Raises AuthenticationError when credentials are wrong."""
+
+    def activation(self) -> Activation:
+        """The code and link with which the business approves SalonSync (``needs_activation``
+        platforms); needs the account ids only, no credentials."""
+        raise UnsupportedOperation(
+            f"{self.display_name} has no activation step.", platform=self.platform
+        )
 
     # -- reads ----------------------------------------------------------------------------------
     @abstractmethod

@@ -41,6 +41,17 @@ class AuthenticationError(IntegrationError):
     code = "authentication_failed"
 
 
+class NotActivated(AuthenticationError):
+    """The business has not yet approved SalonSync's access to its account, so no login can work
+    (Mindbody's activation step: docs/platforms/mindbody.md §1.2, §7.15). Its calls are recorded
+    as ``authentication_failed`` like every refused login (integrations/health.py)."""
+
+
+class UnknownAccount(AuthenticationError):
+    """The platform has no account with the id given (Mindbody's ``InvalidSiteId``:
+    docs/platforms/mindbody.md §4). An AuthenticationError: nothing works until it is fixed."""
+
+
 class RateLimitError(IntegrationError):
     """The platform throttled us; ``retry_after`` seconds when it said so."""
 

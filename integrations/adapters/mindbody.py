@@ -9,6 +9,7 @@ offset: they are read in the salon's zone, and an explicit ``Z``/offset wins whe
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -26,13 +27,16 @@ from .errors import (
     AuthenticationError,
     ConfigurationError,
     IntegrationError,
+    NotActivated,
     NotFoundError,
     RateLimitError,
     TransientError,
+    UnknownAccount,
     ValidationError,
 )
 from .http import HttpFailure
 from .types import (
+    Activation,
     Appointment,
     AppointmentFilters,
     AppointmentStatus,
@@ -65,6 +69,7 @@ PATHS = {
     "staff": "/public/v6/staff/staff",
     "locations": "/public/v6/site/locations",
     "sites": "/public/v6/site/sites",
+    "activation_code": "/public/v6/site/activationcode",
 }
 
 # UNCONFIRMED whether "Bearer" is required; options["auth_scheme"] = "" sends the bare token.
@@ -105,7 +110,11 @@ ERROR_CODES: dict[str, type[IntegrationError]] = {
     "TooManyRequests": RateLimitError,
     "SQLDBMaintenance": TransientError,
     "Unknown": TransientError,
+    # An unknown site is told apart from a wrong login (docs/platforms/mindbody.md §4, §7.15).
+    "InvalidSiteId": UnknownAccount,
 }
+# What GET site/activationcode answers may be a link; only a web link is shown to the owner.
+_WEB_LINK = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 # Public API Appointment.Status enum (Swagger definition Appointment.Status).
 STATUS_MAP: dict[str, AppointmentStatus] = {
@@ -161,23 +170,38 @@ class MindbodyAdapter(PlatformAdapter):
         ),
     )
     settings_options = {"api_key": "MINDBODY_API_KEY"}  # the app's developer key
+    needs_activation = True  # docs/platforms/mindbody.md §1.2, §7.15
     # What the connect page tells the owner (docs/platforms/mindbody.md §1.2, §1.3, §1.4, §7.15).
     connect_guide = ConnectGuide(
         summary="A staff login with access to appointments, plus your Mindbody site ID.",
         where="Mindbody: your business's staff login and site ID",
         steps=(
-            "Use the username and password of a Mindbody staff member (owner or manager) who can "
-            "see and book appointments; a dedicated “SalonSync” staff login is best.",
             "Your Site ID is the number Mindbody gives your business (it appears as "
             "“studioid” in your Mindbody booking links). Mindbody's sandbox site is -99.",
-            "Mindbody requires the site owner to approve SalonSync once, with an activation link "
-            "or code; if the test says the site is not activated, approve it and try again.",
+            "Approve SalonSync once: type the Site ID below and choose “Get my activation "
+            "link”; the site owner opens the link (it logs in to Mindbody) and approves "
+            "SalonSync. No staff login works until this is done.",
+            "Use the username and password of a Mindbody staff member (owner or manager) with "
+            "the permissions listed here; a dedicated “SalonSync” staff login is best.",
         ),
         fields={
             "username": "The staff member's Mindbody login (often an email address).",
             "password": "That staff member's Mindbody password. Treated as a password.",
             "site_id": "A whole number, e.g. 123456; -99 is Mindbody's sandbox.",
         },
+        # Mindbody's permission values (v6 Swagger StaffPermissionGroup, GET
+        # staff/staffpermissions) for the calls SalonSync makes with the staff token: reading
+        # staff appointments and clients, addappointment, updateappointment with Execute
+        # "cancel" (docs/platforms/mindbody.md §1.3, §2.2, §2.3). Which call checks which
+        # permission is UNCONFIRMED; an owner or manager login has them all.
+        permissions=(
+            "View appointment schedule (ViewAppointmentSchedule)",
+            "View appointment details (ViewAppointmentDetails)",
+            "Book appointments for other staff members (BookAppointmentsForOtherStaffMembers)",
+            "Change appointment details (ChangeAppointmentDetails)",
+            "Cancel appointments (CancelAppointments)",
+            "View all clients and their profiles (ViewAllClients, ViewClientProfileScreen)",
+        ),
     )
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = STATUS_MAP
     default_status = AppointmentStatus.BOOKED
@@ -233,12 +257,21 @@ class MindbodyAdapter(PlatformAdapter):
             answer = self._token_call(
                 "issue_token", PATHS["issue_token"], self._site_headers(), json_body=body
             )
-        except (ValidationError, NotFoundError) as exc:
+        except UnknownAccount:
+            raise
+        except (AuthenticationError, ValidationError, NotFoundError) as exc:
+            kwargs = {
+                "platform": self.platform,
+                "status_code": exc.status_code,
+                "platform_code": exc.platform_code,
+            }
+            # No token is sent here, so DeniedAccess cannot be about one: the site has not
+            # activated SalonSync (docs/platforms/mindbody.md §4, §7.15; its HTTP status is
+            # UNCONFIRMED, so the code decides). Every other refusal is the staff login.
+            if exc.platform_code == "DeniedAccess":
+                raise NotActivated("This site has not activated SalonSync yet.", **kwargs) from None
             raise AuthenticationError(
-                "Mindbody refused the staff username or password.",
-                platform=self.platform,
-                status_code=exc.status_code,
-                platform_code=exc.platform_code,
+                "Mindbody refused the staff username or password.", **kwargs
             ) from None
         return self._token_from(answer, None)
 
@@ -275,6 +308,27 @@ class MindbodyAdapter(PlatformAdapter):
             # Site.CurrencyIsoCode: "The currency ISO code for the site" (Public API v6 swagger).
             currency=normalize_currency(site.get("CurrencyIsoCode")),
         )
+
+    def activation(self) -> Activation:
+        """GET site/activationcode: the code and link with which the site's owner approves
+        SalonSync; Api-Key and SiteId only (docs/platforms/mindbody.md §1.2, §7.15; the v6 Swagger
+        lists no SiteId parameter on it, UNCONFIRMED: it is sent as on every site call)."""
+        answer = self.http.request(
+            "activation_code",
+            "GET",
+            PATHS["activation_code"],
+            authenticated=False,
+            headers=self._site_headers(),
+        )
+        answer = answer if isinstance(answer, dict) else {}
+        code = answer.get("ActivationCode") if isinstance(answer.get("ActivationCode"), str) else ""
+        link = answer.get("ActivationLink") if isinstance(answer.get("ActivationLink"), str) else ""
+        link = link.strip() if _WEB_LINK.match(link.strip()) else ""
+        if not code.strip() and not link:
+            raise ValidationError(
+                "Mindbody sent no activation code for this site.", platform=self.platform
+            )
+        return Activation(code=code.strip()[:200], link=link[:1000])
 
     # -- paging ---------------------------------------------------------------------------------
     def _paged(self, operation: str, path: str, key: str, params: dict[str, Any]) -> Iterator[dict]:

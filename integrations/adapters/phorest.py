@@ -28,6 +28,7 @@ from .base import (
     ConnectGuide,
     Field,
     PlatformAdapter,
+    Region,
     daterange_chunks,
     parse_iso_datetime,
 )
@@ -67,6 +68,11 @@ PATHS = {
     "availability": "{b}/branch/{br}/appointments/availability",  # plural, as documented
     "booking": "{b}/branch/{br}/booking",
 }
+# The gateways of docs/platforms/phorest.md §1.2 (which of the two names per region is preferred
+# is UNCONFIRMED; the api-gateway ones are those of the reference pages and live code). There is
+# no AU gateway: Australian salons are on the US one.
+EU_URL = "https://api-gateway-eu.phorest.com/third-party-api-server/api/business"
+US_URL = "https://api-gateway-us.phorest.com/third-party-api-server/api/business"
 MAX_RANGE_DAYS = 31  # "Max date range allowed is 31 days" on appointment lists
 PAGE_SIZE = 100  # documented maximum 200 for staff; unconfirmed elsewhere
 
@@ -104,8 +110,13 @@ class PhorestAdapter(PlatformAdapter):
         max_range_days=MAX_RANGE_DAYS,
     )
     base_url_setting = "PHOREST_API_URL"
-    # EU gateway; US/CA/AU salons use https://api-gateway-us.phorest.com/... (set per integration).
-    default_base_url = "https://api-gateway-eu.phorest.com/third-party-api-server/api/business"
+    default_base_url = EU_URL
+    # The host differs by region; each integration keeps its own (docs/platforms/phorest.md §1.2,
+    # §7.9). An integration saved before regions existed has none and uses PHOREST_API_URL.
+    regions = {
+        "eu": Region("EU", "EU (UK, Ireland, Europe)", "PHOREST_API_URL", EU_URL),
+        "us": Region("US/CA/AU", "US, Canada or Australia", "PHOREST_US_API_URL", US_URL),
+    }
     credential_fields = (
         Field("username", "API username (global/…)", help_text="Issued by Phorest support."),
         Field("password", "API password", secret=True),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -44,8 +47,13 @@ def platform_choices() -> list[tuple[str, str]]:
     return [(key, get_adapter_class(key).display_name) for key in platform_keys()]
 
 
-def base_url_for(platform: str) -> str:
+def base_url_for(platform: str, options: Mapping[str, Any] | None = None) -> str:
+    """The platform's base URL; for a platform with regions, the one ``options["region"]``
+    names (an integration without a region keeps the platform's own setting)."""
     cls = get_adapter_class(platform)
+    region = cls.regions.get(str((options or {}).get("region") or ""))
+    if region is not None:
+        return getattr(settings, region.setting, "") or region.default_url
     return getattr(settings, cls.base_url_setting, "") or cls.default_base_url
 
 

@@ -215,6 +215,15 @@ class ConnectionResult:
 
 
 @dataclass(frozen=True)
+class Activation:
+    """How a business approves SalonSync's access (Mindbody's GET site/activationcode:
+    ActivationCode and ActivationLink, docs/platforms/mindbody.md §1.2)."""
+
+    code: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
 class Token:
     access_token: str = field(repr=False)
     expires_at: datetime | None = None

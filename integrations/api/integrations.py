@@ -347,8 +347,9 @@ def _usable(integration: Integration) -> Integration:
     return integration
 
 
-# Never base_url: a client-chosen host would let the server call anywhere (SSRF).
-_ALLOWED_OPTIONS = {"page_size", "branch_timezone"}
+# Never base_url: a client-chosen host would let the server call anywhere (SSRF). A region only
+# picks one of the platform's own hosts (checked by integration_connect).
+_ALLOWED_OPTIONS = {"page_size", "branch_timezone", "region"}
 
 
 def _safe_options(value: dict) -> dict:

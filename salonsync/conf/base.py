@@ -278,6 +278,12 @@ PHOREST_API_URL = env.str(
     "PHOREST_API_URL",
     default="https://api-gateway-eu.phorest.com/third-party-api-server/api/business",
 )
+# Phorest's host differs by region (docs/platforms/phorest.md §1.2): PHOREST_API_URL is the EU one
+# (and the host of integrations saved without a region), this the US/Canada/Australia one.
+PHOREST_US_API_URL = env.str(
+    "PHOREST_US_API_URL",
+    default="https://api-gateway-us.phorest.com/third-party-api-server/api/business",
+)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # /metrics lists every salon's slug and integration id: a scraper sends
 # "Authorization: Bearer <METRICS_TOKEN>" or comes from METRICS_ALLOWED_IPS (addresses or

@@ -19,6 +19,10 @@ if SANDBOX_ENABLED:
     PHOREST_API_URL = env.str(
         "PHOREST_API_URL", default=f"{_sandbox}/phorest/third-party-api-server/api/business"
     )
+    # The sandbox serves Phorest's US region too (its businesses are EU unless set otherwise).
+    PHOREST_US_API_URL = env.str(
+        "PHOREST_US_API_URL", default=f"{_sandbox}/phorest-us/third-party-api-server/api/business"
+    )
     MINDBODY_API_KEY = env.str("MINDBODY_API_KEY", default="sandbox-developer-key")
     MINDBODY_WEBHOOK_SIGNATURE_KEY = env.str(
         "MINDBODY_WEBHOOK_SIGNATURE_KEY", default="sandbox-message-signature-key"

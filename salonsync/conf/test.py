@@ -61,5 +61,8 @@ WHITENOISE_USE_FINDERS = True
 
 # The platform emulators are mounted for tests (never in production; tested).
 SANDBOX_ENABLED = True
+# Never a real Phorest host from a test: a region probe (integrations/services.py) reaches the
+# in-process sandbox where tests route it (tests/conftest.py sandbox_http), or fails offline.
+PHOREST_US_API_URL = "http://sandbox.test/sandbox/phorest-us/third-party-api-server/api/business"
 # A test fails if any platform call runs inside a database transaction.
 PLATFORM_CALLS_IN_TRANSACTION = "raise"

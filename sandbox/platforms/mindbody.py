@@ -10,6 +10,9 @@ marks a point UNCONFIRMED, the readings integrations/adapters/mindbody.py made:
   appointments and both writes need it; a token that is sent must be valid wherever it is sent.
 - Errors are ``{"Error": {"Message", "Code"}}`` with Mindbody's codes
   (docs/platforms/mindbody.md §4).
+- A site answers ``DeniedAccess`` to everything but site/activationcode (and site/sites, which
+  takes no site) until it has activated the developer account (``Account.activated``;
+  docs/platforms/mindbody.md §1.2, §7.15).
 - Query keys bind case-insensitively with an optional ``request.`` prefix; lists repeat the key;
   ``request.limit`` (default 100, at most 200) and ``request.offset`` (records) page every list,
   answered with ``PaginationResponse``.
@@ -36,7 +39,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
 from .. import calendar, events, faults
@@ -293,9 +296,23 @@ def _valid_token(request: HttpRequest, account: Account, *, required: bool) -> T
     return token
 
 
-def _endpoint(method: str, *, user: str = "optional", site: bool = True) -> Callable:
-    """Faults first (emulated), then method, Api-Key, SiteId and the staff user token (``user``:
-    "required", "optional" or "none"); ApiError becomes Mindbody's error body. The view gets
+def _require_activated(account: Account) -> None:
+    """A site that has not approved the developer account answers every site call DeniedAccess
+    (docs/platforms/mindbody.md §1.2, §4 "DeniedAccess (site not activated)", §7.15). The
+    HTTP status is UNCONFIRMED (§4 lists 401 and 403); 403 here: the caller is known, the site
+    refuses it."""
+    if not account.activated:
+        raise ApiError(
+            403, "DeniedAccess", f"Site {account.account_id} has not activated this developer."
+        )
+
+
+def _endpoint(
+    method: str, *, user: str = "optional", site: bool = True, before_activation: bool = False
+) -> Callable:
+    """Faults first (emulated), then method, Api-Key, SiteId, the site's activation (unless
+    ``before_activation``) and the staff user token (``user``: "required", "optional" or
+    "none"); ApiError becomes Mindbody's error body. The view gets
     ``(request, account, token or None)``."""
 
     def decorator(view: Callable) -> Callable:
@@ -308,6 +325,8 @@ def _endpoint(method: str, *, user: str = "optional", site: bool = True) -> Call
                 if not request.headers.get("Api-Key", "").strip():
                     raise ApiError(401, "DeniedAccess", "The Api-Key header is missing.")
                 account = _site_account(request) if site else None
+                if account is not None and not before_activation:
+                    _require_activated(account)
                 found = None
                 if user != "none" and account is not None:
                     found = _valid_token(request, account, required=user == "required")
@@ -633,6 +652,25 @@ def renew_token(request: HttpRequest, account: Account, user: Token) -> HttpResp
 def revoke_token(request: HttpRequest, account: Account, user: Token) -> HttpResponse:
     user.delete()
     return HttpResponse(status=204)
+
+
+# -- views: activation ---------------------------------------------------------------------------
+def activation_code_for(account: Account) -> str:
+    """A stable code per sandbox site (Mindbody's real codes are opaque strings)."""
+    digest = hashlib.sha256(f"sandbox-activation:{account.account_id}".encode()).hexdigest()
+    return digest[:12].upper()
+
+
+@_endpoint("GET", before_activation=True)
+def activation_code(request: HttpRequest, account: Account, _user: Token | None) -> HttpResponse:
+    """GET site/activationcode (v6 Swagger GetActivationCodeResponse): ActivationCode, and
+    ActivationLink, "a link to the Manage Credentials screen": here the sandbox's own approval
+    page for the site. Needs only the Api-Key and the site (docs/platforms/mindbody.md §7.15)."""
+    code = activation_code_for(account)
+    link = request.build_absolute_uri(
+        reverse("sandbox_mindbody_activation", kwargs={"pk": account.pk})
+    )
+    return JsonResponse({"ActivationCode": code, "ActivationLink": f"{link}?code={code}"})
 
 
 # -- views: site, staff, session types -----------------------------------------------------------
@@ -1125,6 +1163,7 @@ urlpatterns = [
     path("public/v6/usertoken/renew", renew_token, name="mindbody_renew_token"),
     path("public/v6/usertoken/revoke", revoke_token, name="mindbody_revoke_token"),
     path("public/v6/site/sites", sites, name="mindbody_sites"),
+    path("public/v6/site/activationcode", activation_code, name="mindbody_activation_code"),
     path("public/v6/site/locations", locations, name="mindbody_locations"),
     path("public/v6/site/sessiontypes", session_types, name="mindbody_session_types"),
     path("public/v6/staff/staff", staff, name="mindbody_staff"),

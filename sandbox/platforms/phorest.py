@@ -1,12 +1,14 @@
 """Phorest third-party API emulator (reference: docs/platforms/phorest.md).
 
-Mounted at /sandbox/phorest/third-party-api-server/api/business/. HTTP Basic with the ``global/``
-username, paths scoped by business and branch (one sandbox Account is one business with one
-branch), Spring-style ``_embedded`` + zero-based ``page`` lists, and the time conventions of
-docs/platforms/phorest.md §5: availability and bookings speak UTC instants, appointment reads carry
-``appointmentDate`` plus a wall-clock ``startTime``/``endTime`` in the branch's zone. Phorest
-sends no webhooks (docs/platforms/phorest.md §6). Where that page leaves a point UNCONFIRMED,
-this follows the reading of integrations/adapters/phorest.py.
+Mounted at /sandbox/phorest/third-party-api-server/api/business/ (the EU region) and at
+/sandbox/phorest-us/third-party-api-server/api/business/ (US/Canada/Australia,
+docs/platforms/phorest.md §1.2); a business answers in its ``Account.region`` only. HTTP Basic with
+the ``global/`` username, paths scoped by business and branch (one sandbox Account is one business
+with one branch), Spring-style ``_embedded`` + zero-based ``page`` lists, and the time conventions
+of docs/platforms/phorest.md §5: availability and bookings speak UTC instants, appointment reads
+carry ``appointmentDate`` plus a wall-clock ``startTime``/``endTime`` in the branch's zone. Phorest
+sends no webhooks (docs/platforms/phorest.md §6). Where that page leaves a point UNCONFIRMED, this
+follows the reading of integrations/adapters/phorest.py.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def _credentials(request) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
-def _account(request, business_id: str, branch_id: str | None) -> Account:
+def _account(request, business_id: str, branch_id: str | None, region: str = "eu") -> Account:
     unauthorized = _Refusal(
         401, "Full authentication is required to access this resource", headers=_CHALLENGE
     )
@@ -121,6 +123,11 @@ def _account(request, business_id: str, branch_id: str | None) -> Account:
     account = Account.objects.filter(platform=PLATFORM, account_id=business_id).first()
     if account is None:
         raise _Refusal(404, f"Business {business_id} not found")
+    if account.api_region != region:
+        # Each region is its own platform (docs/platforms/phorest.md §1.2): the business's
+        # global/ user does not exist on the other one, so it is refused as bad credentials
+        # (401, §4). UNCONFIRMED: no source shows the other region's answer.
+        raise unauthorized
     # Both compared in constant time, and both always compared.
     user_ok = hmac.compare_digest(given[0].encode(), account.username.encode())
     password_ok = hmac.compare_digest(given[1].encode(), account.password.encode())
@@ -140,11 +147,11 @@ def _endpoint(*methods: str, branch: bool = True):
     def decorator(view):
         @faults.emulated(PLATFORM, error_response)
         @wraps(view)
-        def wrapper(request, business_id, branch_id=None, **kwargs):
+        def wrapper(request, business_id, branch_id=None, region="eu", **kwargs):
             try:
                 if request.method not in methods:
                     raise _Refusal(405, f"Request method '{request.method}' is not supported")
-                account = _account(request, business_id, branch_id if branch else None)
+                account = _account(request, business_id, branch_id if branch else None, region)
                 response = view(request, account, **kwargs)
             except _Refusal as refusal:
                 response = JsonResponse(

@@ -174,7 +174,7 @@ def _token(request: HttpRequest, region: str) -> Token:
     )
     now = timezone.now()
     # §2.1: a token lives on its business's region; elsewhere it is unknown.
-    if token is None or token.account.region != region:
+    if token is None or token.account.api_region != region:
         raise ApiError(401, RC_INVALID_TOKEN, "The access token is invalid.")
     if token.expires_at <= now or faults.token_expired_early(PLATFORM, token, now):
         raise ApiError(401, RC_INVALID_TOKEN, "The access token has expired.")
@@ -444,7 +444,7 @@ def generate_access_token(request: HttpRequest, region: str) -> HttpResponse:
     if (
         account is None
         or not secrets.compare_digest(secret.encode(), account.password.encode())
-        or account.region != region
+        or account.api_region != region
     ):
         raise ApiError(
             401, RC_INVALID_CLIENT, "Invalid client: unknown clientId or clientSecretKey."

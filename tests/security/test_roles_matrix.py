@@ -75,6 +75,8 @@ def _integration(salon, business: str) -> Integration:
         account={"business_id": business, "branch_id": BRANCH},
         status="connected",
         account_name=f"{salon.name} on Phorest",
+        # Phorest's branch said another zone at connect: the status page proposes it.
+        options={"platform_timezone": "Europe/Dublin"},
     )
     integration.credentials = {"username": "global/owner@alpha.example", "password": OLD_PASSWORD}
     integration.save()
@@ -280,6 +282,7 @@ def _phorest_form(business: str, password: str) -> Callable[[World], dict]:
 
 
 PHOREST = (("platform", "phorest"),)
+MINDBODY = (("platform", "mindbody"),)
 CASES: list[Case] = [
     # VIEW: every page and read API of the salon.
     Case(Action.VIEW, "salon_detail"),
@@ -290,6 +293,10 @@ CASES: list[Case] = [
     Case(Action.VIEW, "integration_detail", obj="integration"),
     Case(Action.VIEW, "integration_reauth", obj="integration"),  # GET redirects to the detail
     Case(Action.VIEW, "integration_sync", obj="integration"),  # GET redirects to the detail
+    # GET redirects to the connect page; its POST (owner only) reads the platform and changes
+    # nothing, so its 403 for others is in tests/pages/test_connect_first_steps.py.
+    Case(Action.VIEW, "integration_activation", kwargs=MINDBODY),
+    Case(Action.VIEW, "integration_timezone", obj="integration"),  # GET redirects to the detail
     Case(Action.VIEW, "rebooking_suggestions"),
     Case(Action.VIEW, "rebooking_settings"),
     Case(Action.VIEW, "rebooking_backtest"),
@@ -356,6 +363,13 @@ CASES: list[Case] = [
         data=lambda _w: {"name": "Renamed Salon", "timezone": "Europe/London"},
     ),
     Case(Action.EDIT_SALON, "rebooking_settings", "post", data=_rebooking_form),
+    Case(
+        Action.EDIT_SALON,
+        "integration_timezone",
+        "post",
+        obj="integration",
+        data=lambda _w: {"zone": "Europe/Dublin", "decision": "use"},
+    ),
     Case(Action.EDIT_SALON, "rebooking_backtest", "post"),  # start a backtest
     Case(Action.EDIT_SALON, "rebooking_backtest_apply", "post", obj="backtest"),
     Case(Action.EDIT_SALON, "api_salon_detail", "patch", data=lambda _w: {"name": "Renamed"}),

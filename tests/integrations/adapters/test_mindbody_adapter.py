@@ -19,6 +19,7 @@ from integrations.adapters.errors import (
     NotFoundError,
     RateLimitError,
     TransientError,
+    UnknownAccount,
     UnsupportedOperation,
     ValidationError,
 )
@@ -342,7 +343,7 @@ def test_malformed_or_html_answers_are_transient(harness, status, body):
     [
         (401, "InvalidStaffCredentials", AuthenticationError),
         (403, "InvalidUserAccessLevel", AuthenticationError),
-        (400, "InvalidSiteId", AuthenticationError),
+        (400, "InvalidSiteId", UnknownAccount),  # an AuthenticationError, told apart
         (404, "ClientNotFound", NotFoundError),
         (400, "StaffMemberNotFound", NotFoundError),
         (400, "SessionTypeNotFound", NotFoundError),
