@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from integrations.adapters.errors import ConfigurationError
+
 from .safe_json import JSONTooDeep, loads_limited
 
 logger = logging.getLogger(__name__)
@@ -88,6 +90,14 @@ def exception_handler(exc, context):
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    if isinstance(exc, ConfigurationError):
+        # An integration whose saved settings the adapter refuses (e.g. a Vagaro connection
+        # without its region): the owner must reconnect it; the message names what is missing.
+        return error_response(
+            "integration_misconfigured",
+            f"{exc} Reconnect this integration to fix it.",
+            status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

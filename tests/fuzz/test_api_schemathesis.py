@@ -108,7 +108,8 @@ def world(salon, owner, sandbox_http) -> dict:
     vagaro = Integration(
         salon=salon,
         platform="vagaro",
-        account={"business_id": VAGARO["business_id"]},
+        account={"region": "us02", "business_id": VAGARO["business_id"]},
+        options={"write_access": True},
         status=IntegrationStatus.CONNECTED,
     )
     vagaro.credentials = {
