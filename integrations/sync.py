@@ -43,6 +43,7 @@ from .adapters.errors import (
     IntegrationError,
     UnsupportedOperation,
 )
+from .adapters.registry import per_customer_platforms, webhook_platforms
 from .booking import BookingService
 from .events import EventService
 from .locks import IntegrationLock
@@ -74,6 +75,8 @@ AUTH_PAUSE_AFTER = timedelta(days=3)
 # A requested run whose task never started within this long is marked failed.
 QUEUED_EXPIRY = timedelta(hours=1)
 TOKEN_REFRESH_AHEAD = timedelta(minutes=30)
+# How often a platform whose webhooks arrive is still checked by the 15-minute sync.
+LIGHT_CHECK_EVERY = timedelta(hours=6)
 
 Progress = Callable[[SyncRun], None]
 
@@ -109,6 +112,40 @@ def sync_eligible_integrations() -> QuerySet[Integration]:
         .annotate(paused=_paused_for_auth())
         .exclude(Q(status=IntegrationStatus.NEEDS_REAUTH) & Q(paused=True))
         .order_by("pk")
+    )
+
+
+def sync_fan_out(kind: str) -> QuerySet[Integration]:
+    """The integrations a scheduled run of ``kind`` syncs. The nightly reconciliation covers
+    every eligible one. The 15-minute incremental spends calls only where they buy something
+    (issue 19: calls cost salons money):
+    - platforms without webhooks (Phorest) every time, with their cheap changed-since reads;
+    - platforms with webhooks (Mindbody) only as a light check every LIGHT_CHECK_EVERY while
+      their webhooks flow, and every time while they fail or have gone silent (an open
+      "webhooks failing" issue, integrations/health.py);
+    - platforms read per customer (Vagaro): their webhooks and the nightly re-read keep them
+      current, so only until their first backfill has finished (no cursor yet), which starts it
+      and resumes it after an interruption.
+    Any platform's first sync (no cursor) is always due."""
+    eligible = sync_eligible_integrations()
+    if kind != Kind.INCREMENTAL:
+        return eligible
+    now = timezone.now()
+    failing = Exists(
+        IntegrationIssue.objects.filter(
+            integration=OuterRef("pk"),
+            kind=IntegrationIssue.Kind.WEBHOOKS_FAILING,
+            resolved_at__isnull=True,
+        )
+    )
+    light_due = Q(last_sync_at__isnull=True) | Q(last_sync_at__lte=now - LIGHT_CHECK_EVERY)
+    first_sync = Q(sync_cursor__isnull=True)
+    with_webhooks = Q(platform__in=webhook_platforms())
+    per_customer = Q(platform__in=per_customer_platforms())
+    return eligible.annotate(webhooks_failing=failing).filter(
+        first_sync
+        | ~with_webhooks
+        | (with_webhooks & ~per_customer & (Q(webhooks_failing=True) | light_due))
     )
 
 

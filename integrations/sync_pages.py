@@ -12,9 +12,10 @@ from django.views import View
 from salons.permissions import SalonAccessMixin
 from salons.roles import Action
 
+from .adapters.types import WebhookAuth
 from .models import Integration, SyncRun
-from .selectors import integration_get_for_salon
-from .sync import sync_request, sync_skip_reason
+from .selectors import integration_capabilities, integration_get_for_salon
+from .sync import LIGHT_CHECK_EVERY, sync_request, sync_skip_reason
 
 # Counts shown on the panel, in this order, with their labels.
 COUNT_LABELS = [
@@ -64,7 +65,29 @@ def sync_panel_context(*, integration: Integration, can_operate: bool) -> dict:
         ),
         "sync_can_operate": can_operate,
         "sync_unavailable": sync_skip_reason(integration),
+        "sync_cadence": sync_cadence(integration),
     }
+
+
+def sync_cadence(integration: Integration) -> str:
+    """When this integration syncs by itself (integrations.sync.sync_fan_out), in words."""
+    caps = integration_capabilities(integration)
+    name = integration.platform_name
+    if caps.webhooks == WebhookAuth.NONE:
+        return (
+            f"{name} sends no webhooks: syncs run by themselves every 15 minutes, and a "
+            "reconciliation every night."
+        )
+    if not caps.appointments_by_date:
+        return (
+            f"{name}'s webhooks bring changes as they happen; each night SalonSync re-reads the "
+            "clients with appointments near today."
+        )
+    hours = int(LIGHT_CHECK_EVERY.total_seconds() // 3600)
+    return (
+        f"{name}'s webhooks bring changes as they happen; a light check runs every {hours} hours "
+        "(every 15 minutes while webhooks fail), and a reconciliation every night."
+    )
 
 
 def sync_outcome_message(run: SyncRun) -> tuple[int, str]:

@@ -40,20 +40,11 @@ def _spread(integration_id: str, seconds: int) -> int:
 
 @shared_task(name="integrations.sync_all", ignore_result=True)
 def sync_all(kind: str = "incremental") -> int:
-    """Enqueue one sync of ``kind`` per eligible integration; returns how many."""
-    from .adapters.registry import per_customer_platforms
-    from .sync import sync_eligible_integrations
+    """Enqueue one sync of ``kind`` per integration due for it; returns how many."""
+    from .sync import sync_fan_out
 
     count = 0
-    eligible = sync_eligible_integrations()
-    if kind == "incremental":
-        # Platforms read per customer (Vagaro) are kept current by their webhooks; a 15-minute
-        # re-read would spend the salon's call allowance (integrations/sync_by_customer.py).
-        # Until their first backfill has finished (no cursor yet) they are included, so it
-        # starts, and resumes from its checkpoint after an interruption.
-        eligible = eligible.exclude(
-            platform__in=per_customer_platforms(), sync_cursor__isnull=False
-        )
+    eligible = sync_fan_out(kind)
     ids = eligible.values_list("pk", flat=True)
     for pk in ids.iterator(chunk_size=_CHUNK):
         sync_integration.apply_async(

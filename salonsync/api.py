@@ -11,14 +11,11 @@ from django.views.defaults import page_not_found
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.utils.json import strict_constant
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from integrations.adapters.errors import ConfigurationError
-
-from .safe_json import JSONTooDeep, loads_limited
 
 logger = logging.getLogger(__name__)
 
@@ -58,28 +55,13 @@ def _flatten(detail) -> str:
     return str(detail)
 
 
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with a depth limit (salonsync/safe_json.py): a body nested too deep is a
-    400 like any unreadable JSON, never a RecursionError's 500 (REST_FRAMEWORK's
-    DEFAULT_PARSER_CLASSES)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
-        try:
-            text = stream.read().decode(encoding)
-            return loads_limited(text, parse_constant=strict_constant if self.strict else None)
-        except JSONTooDeep as exc:
-            raise exceptions.ParseError(str(exc)) from None
-        except ValueError as exc:  # also UnicodeDecodeError
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
-
-
 def error_response(code: str, message: str, http_status: int, **extra) -> Response:
     body = {"error": {"code": code, "message": message, **extra}}
     return Response(body, status=http_status)
 
 
 def exception_handler(exc, context):
+
     if isinstance(exc, _UNAVAILABLE):
         # The driver's message (host, port, user) goes to the log only.
         logger.error("API: a dependency is unavailable (%s)", type(exc).__name__, exc_info=exc)

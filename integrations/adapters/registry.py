@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 
 from .base import AdapterConfig, PlatformAdapter
 from .errors import ConfigurationError
+from .types import WebhookAuth
 
 PLATFORMS: dict[str, str] = {
     "vagaro": "integrations.adapters.vagaro.VagaroAdapter",
@@ -67,4 +68,13 @@ def per_customer_platforms() -> list[str]:
         key
         for key in platform_keys()
         if not get_adapter_class(key).capabilities.appointments_by_date
+    ]
+
+
+def webhook_platforms() -> list[str]:
+    """Platforms that push their changes to SalonSync."""
+    return [
+        key
+        for key in platform_keys()
+        if get_adapter_class(key).capabilities.webhooks != WebhookAuth.NONE
     ]

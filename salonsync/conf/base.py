@@ -230,7 +230,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "salonsync.api.exception_handler",
     # DRF's defaults, with JSON read under a depth limit (salonsync/safe_json.py).
     "DEFAULT_PARSER_CLASSES": [
-        "salonsync.api.JSONParser",
+        "salonsync.api_parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
