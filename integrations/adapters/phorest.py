@@ -287,7 +287,9 @@ class PhorestAdapter(PlatformAdapter):
 
         Phorest filters by update time only inside a from_date/to_date window, so the windows run
         from ``changed_past_days`` before the earlier of ``since`` and today to
-        ``changed_future_days`` ahead. The filter's name is disputed
+        ``changed_future_days`` ahead: 90 by default, the reconciliation's horizon, since every
+        31 days more is one more call each 15 minutes (bench/api_budget.py); a change further
+        ahead is read when the nightly reconciliation's window reaches it. The filter's name is disputed
         (docs/platforms/phorest.md §2.4): both spellings are sent by default (Phorest ignores
         unknown parameters), and rows are re-checked on ``updatedAt`` here, so either reading
         stays correct.
@@ -299,7 +301,7 @@ class PhorestAdapter(PlatformAdapter):
         today = datetime.now(zone).date()
         first = min(since.astimezone(zone).date(), today)
         first -= timedelta(days=int(self.options.get("changed_past_days", 31)))
-        last = today + timedelta(days=int(self.options.get("changed_future_days", 365)))
+        last = today + timedelta(days=int(self.options.get("changed_future_days", 90)))
         stamp = _utc_z(since)
         names = self.options.get("updated_filter", "both")
         params: dict[str, Any] = {"fetch_deleted": "true"}
