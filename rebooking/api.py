@@ -208,6 +208,14 @@ class RebookingSettingsApi(APIView):
         fallback_intervals = serializers.DictField(
             child=serializers.IntegerField(), help_text='Days per service category: {"Cut": 42}.'
         )
+        interval_overrides = serializers.DictField(
+            child=serializers.IntegerField(),
+            required=False,
+            help_text=(
+                'The owner\'s days per category over the learned intervals: {"Colour": 49}. '
+                "Left out of a PUT: unchanged."
+            ),
+        )
         default_fallback_days = serializers.IntegerField()
         cooldown_days = serializers.IntegerField()
         suggest_after_no_show = serializers.BooleanField()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
 
 # Default key -> keywords (normalized: singular, British spelling). Checked in this order.
@@ -32,6 +32,7 @@ SPELLING = {"color": "colour", "colorist": "colourist", "coloring": "colouring"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)
 def words(name: str) -> tuple[str, ...]:
     """The name's words: lower case, accents and punctuation dropped, singular, British
     spelling ("Hair Colors" -> ("hair", "colour"))."""
@@ -91,11 +92,3 @@ def _lookup(items: tuple[tuple[str, int], ...], default: int) -> Callable[[str],
 def interval_for(intervals: dict[str, int] | None, default: int, category: str) -> int:
     """``interval_lookup(intervals, default)(category)``, the lookup kept between calls."""
     return _lookup(tuple((intervals or {}).items()), int(default))(category)
-
-
-def intervals_by_name(
-    intervals: dict[str, int] | None, default: int, categories: Iterable[str]
-) -> dict[str, int]:
-    """The salon's intervals keyed by its own category names, for the scan's exact-name lookup
-    (rebooking/scan.py): {"Hair Colour": 56, "gel nails": 21}."""
-    return {c: interval_for(intervals, default, c) for c in set(categories) if c}

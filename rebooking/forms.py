@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from .categories import words
+from .category_intervals import CategoryInterval
 from .models import RebookingSettings
 
 MIN_DAYS, MAX_DAYS = 7, 365
@@ -116,6 +118,7 @@ SECTIONS = [
             "suggest_after_no_show",
         ],
     ),
+    # The rows of "Your clients' intervals" are added per category (RebookingSettingsForm).
     (
         "Client messages",
         "Messages straight to clients go only to those who opted in to email, never during "
@@ -137,13 +140,41 @@ class RebookingSettingsForm(forms.ModelForm):
     SECTIONS = SECTIONS
 
     fallback_intervals = IntervalsField(
-        label="Interval per service category",
+        label="Starting interval per service category",
         required=False,
         help_text=(
             "One category per line, as “Category = days” (e.g. “Cut = 42”), "
-            f"{MIN_DAYS}–{MAX_DAYS} days. Categories not listed use the default below."
+            f"{MIN_DAYS}–{MAX_DAYS} days: where a category starts until your clients show "
+            "their own (below). Categories not listed use the default below."
         ),
     )
+    INTERVALS_TITLE = "Your clients' intervals"
+    INTERVALS_HELP = (
+        "How often your clients come back for each category, read from those with two or more "
+        "visits in it (starting from the interval above, which it moves away from as more "
+        "clients come back). SalonSync uses it for clients without a rhythm of their own yet. "
+        "Give days to override it; leave empty to follow your clients."
+    )
+
+    def __init__(self, *args, categories: list[CategoryInterval] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        # One override field per named category, named by its normalized words so a category
+        # added between showing the page and saving it cannot shift another's value.
+        self.category_fields: dict[str, CategoryInterval] = {}
+        for category in categories:
+            if not category.name:
+                continue
+            name = "override_" + "_".join(words(category.name))
+            self.category_fields[name] = category
+            self.fields[name] = forms.IntegerField(
+                label=f"{category.name} — {category_line(category)}",
+                required=False,
+                min_value=MIN_DAYS,
+                max_value=MAX_DAYS,
+                initial=category.override,
+                help_text=category_help(category),
+                widget=forms.NumberInput(attrs={"placeholder": "override (days)"}),
+            )
 
     class Meta:
         model = RebookingSettings
@@ -179,12 +210,45 @@ class RebookingSettingsForm(forms.ModelForm):
     def clean_notify_emails(self) -> str:
         return "\n".join(parse_emails(self.cleaned_data.get("notify_emails", "").splitlines()))
 
+    def clean(self):
+        cleaned = super().clean()
+        # Only the categories shown are replaced: an override stays until its row is emptied.
+        overrides = dict(self.instance.interval_overrides or {})
+        for name, category in self.category_fields.items():
+            for spelling in [k for k in overrides if words(k) == words(category.name)]:
+                del overrides[spelling]
+            if cleaned.get(name) is not None:
+                overrides[category.name] = cleaned[name]
+        self.instance.interval_overrides = overrides
+        return cleaned
+
     def sections(self):
         """(title, help, [bound fields]) for the template."""
-        return [
+        found = [
             (title, text, [self[name] for name in names]) for title, text, names in self.SECTIONS
         ]
+        if self.category_fields:
+            rows = [self[name] for name in self.category_fields]
+            at = next(i for i, s in enumerate(self.SECTIONS) if "fallback_intervals" in s[2])
+            found.insert(at + 1, (self.INTERVALS_TITLE, self.INTERVALS_HELP, rows))
+        return found
 
     def disable(self) -> None:
         for field in self.fields.values():
             field.disabled = True
+
+
+def category_line(category: CategoryInterval) -> str:
+    """ "your clients come back every 49 days (default 56)" """
+    if not category.clients:
+        return f"no client has come back yet: every {category.default} days (default)"
+    return (
+        f"your clients come back every {round(category.learned)} days (default {category.default})"
+    )
+
+
+def category_help(category: CategoryInterval) -> str:
+    if not category.clients:
+        return "Once clients come back, their gaps take over from the default."
+    who = f"{category.clients} client{'s' if category.clients != 1 else ''}"
+    return f"From {who} with two or more visits. Empty: follow your clients."

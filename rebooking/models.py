@@ -17,6 +17,13 @@ def default_fallback_intervals() -> dict[str, int]:
     return {"Cut": 42, "Colour": 56, "Treatment": 35, "Nails": 21, "Brows": 28, "Lashes": 21}
 
 
+def _days_per_category(intervals) -> bool:
+    return isinstance(intervals, dict) and all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 7 <= v <= 365
+        for k, v in intervals.items()
+    )
+
+
 class RebookingSettings(models.Model):
     class Recipients(models.TextChoices):
         OWNERS = "owners", "Owners"
@@ -56,7 +63,18 @@ class RebookingSettings(models.Model):
     fallback_intervals = models.JSONField(
         default=default_fallback_intervals,
         blank=True,
-        help_text="Days between visits per service category, used until a client has a rhythm.",
+        help_text=(
+            "Days between visits per service category to start from, until the salon's own "
+            "clients show theirs."
+        ),
+    )
+    # The owner's own interval per category, over what the salon's clients show
+    # (rebooking/category_intervals.py); kept apart from fallback_intervals, the named defaults
+    # those learned intervals start from, so an untouched default is never taken for a choice.
+    interval_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Days between visits per category, set by the owner over the learned ones.",
     )
     default_fallback_days = models.PositiveSmallIntegerField(
         default=42, validators=[MinValueValidator(7), MaxValueValidator(365)]
@@ -93,14 +111,9 @@ class RebookingSettings(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        intervals = self.fallback_intervals
-        if not isinstance(intervals, dict) or not all(
-            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 7 <= v <= 365
-            for k, v in (intervals or {}).items()
-        ):
-            errors["fallback_intervals"] = (
-                'Give whole days between 7 and 365 per category, e.g. {"Cut": 42}.'
-            )
+        for name in ("fallback_intervals", "interval_overrides"):
+            if not _days_per_category(getattr(self, name)):
+                errors[name] = 'Give whole days between 7 and 365 per category, e.g. {"Cut": 42}.'
         if self.quiet_hours_start == self.quiet_hours_end:
             errors["quiet_hours_end"] = "Quiet hours must start and end at different times."
         if self.notify == self.Recipients.CUSTOM and not self.notify_email_list():
@@ -250,6 +263,8 @@ class ClientRhythm(models.Model):
     last_service_ref = models.CharField(max_length=128, blank=True)
     last_provider_ref = models.CharField(max_length=128, blank=True)
     median_gap = models.FloatField(null=True, blank=True, help_text="Days; none with one visit.")
+    # The gap the engine uses once the client has enough visits (rebooking/rhythm_gap.py).
+    rhythm_gap = models.FloatField(null=True, blank=True, help_text="Days; none with one visit.")
     refreshed_at = models.DateTimeField()
 
     class Meta:

@@ -1,5 +1,7 @@
-"""A client's rhythm, read from the mirror: usual provider, weekday and time of day, and the
-median gap between visits per service category; and the ranking of open slots against it."""
+"""A client's rhythm, read from the mirror: usual provider, weekday and time of day (from their
+last RECENT_VISITS visits: habits drift, and a new stylist becomes the usual one), and
+the usual gap between visits per service category (rhythm_gap.py); and the ranking of open
+slots against it."""
 
 from __future__ import annotations
 
@@ -13,8 +15,14 @@ from zoneinfo import ZoneInfo
 from integrations.adapters.types import AppointmentStatus, Slot
 from integrations.models import MirroredAppointment, MirroredProvider, MirroredService
 
+from .rhythm_gap import rhythm_gap
+
 # What counts as a past visit: the rhythm learns from completed visits and notes no-shows.
 VISIT_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+# The visits the usual provider, weekday and time are read from. On a generated history with
+# steady habits (seed 11), the last 6 visits found the next visit's weekday 2 points less often
+# than all visits did, the last 10 half a point: 10 still follows a change within 5-6 visits.
+RECENT_VISITS = 10
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -93,13 +101,10 @@ def rhythm_from_visits(
     rhythm.visits = len(completed)
     if not completed:
         return rhythm
-    local = [start.astimezone(tz) for start, *_ in completed]
-    rhythm.usual_provider = (
-        Counter(p for _, p, _, _ in completed if p).most_common(1)[0][0]
-        if any(p for _, p, _, _ in completed)
-        else ""
-    )
-    rhythm.usual_weekday = Counter(d.weekday() for d in local).most_common(1)[0][0]
+    recent = completed[-RECENT_VISITS:]
+    local = [start.astimezone(tz) for start, *_ in recent]
+    rhythm.usual_provider = usual([p for _, p, _, _ in recent if p]) or ""
+    rhythm.usual_weekday = usual([d.weekday() for d in local])
     rhythm.usual_minutes = int(statistics.median(d.hour * 60 + d.minute for d in local))
     by_category: dict[str, list[datetime]] = {}
     for start, _, service_ref, _ in completed:
@@ -108,9 +113,18 @@ def rhythm_from_visits(
     for category, starts in by_category.items():
         gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(starts)]
         if len(starts) >= min_visits and gaps:
-            rhythm.gap_days[category] = statistics.median(gaps)
+            rhythm.gap_days[category] = rhythm_gap(gaps)
             rhythm.learned[category] = True
     return rhythm
+
+
+def usual(values: list):
+    """The most common of ``values`` (oldest first); a tie goes to the latest. None if empty."""
+    counts = Counter(values)
+    if not counts:
+        return None
+    most = max(counts.values())
+    return next(v for v in reversed(values) if counts[v] == most)
 
 
 def rank_slots(

@@ -53,9 +53,9 @@ def _replace(integration_id: str, refs: list[str] | None, now: datetime) -> int:
         delete_params += refs
     insert = f"""{prefix}
     INSERT INTO rebooking_clientrhythm (integration_id, customer_ref, category, visits,
-        last_visit, last_service_ref, last_provider_ref, median_gap, refreshed_at)
-    SELECT iid, cref, cat, visits, last_visit, COALESCE(last_sref, ''), COALESCE(last_pref, ''),
-           median_gap, %s
+        last_visit, last_service_ref, last_provider_ref, median_gap, rhythm_gap, refreshed_at)
+    SELECT iid, cref, cat, visits, last_visit, COALESCE(last_sref, ''),
+           COALESCE(last_pref, ''), median_gap, rhythm_gap, %s
     FROM summary"""
     # savepoint=False: inside a caller's transaction the two statements simply join it.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

@@ -2,12 +2,13 @@
 between PostgreSQL and SQLite), never a Python loop over clients.
 
 For every (client, service category) of the given integrations it computes the completed visits,
-the last visit (and its service and provider), and the median gap between visits (the middle row,
-or the mean of the two middle rows, of the ordered gaps). A client is due when the days since
-their last visit reach their own median gap (once they have ``min_visits``; the category's
-fallback interval before that) times the grace factor. Clients with a future booking, inside the
-contact cooldown, inactive, or (unless allowed) whose last visit was a no-show are left out. One
-row per client: their most overdue category.
+the last visit (and its service and provider), the median gap between visits (the middle row,
+or the mean of the two middle rows, of the ordered gaps) and the usual gap (rhythm_gap.py: the
+recent gaps weigh more, a skipped cycle counts as two). A client is due when the days since their
+last visit reach their own usual gap (once they have ``min_visits``; the category's interval
+before that: category_intervals.py) times the grace factor. Clients with a future booking,
+inside the contact cooldown, inactive, or (unless allowed) whose last visit was a no-show are left
+out. One row per client: their most overdue category.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 
 from integrations.adapters.types import ACTIVE_STATUSES
+
+from .rhythm_gap import SKIP_FROM, WEIGHTS
 
 # The statuses of a booking that still holds its time, as plain SQL parameters in a fixed order.
 ACTIVE = tuple(sorted(status.value for status in ACTIVE_STATUSES))
@@ -75,10 +78,12 @@ def summary_ctes(
     customer_refs: list[str] | None = None,
 ) -> tuple[str, list]:
     """The ``visits`` and ``summary`` CTEs: per (integration, client, category) the completed
-    visits before ``now``, the last one (its service and provider) and the median gap in days.
+    visits before ``now``, the last one (its service and provider), the median gap and the
+    usual gap (``rhythm_gap``) in days.
 
-    One sort: each visit with its gap to the previous one and whether it is the last (LAG/LEAD
-    over the same window); one GROUP BY gives count, last visit and median gap. PostgreSQL takes
+    One sort: each visit with its gap to the previous one, its number and whether it is the last
+    (LAG/ROW_NUMBER/LEAD over the same window); one GROUP BY gives count, last visit and median
+    gap, and a second over the last gaps, joined to the median, the usual gap. PostgreSQL takes
     the median with percentile_disc in that GROUP BY; SQLite, which has no ordered-set
     aggregates, ranks the gaps first (the first visit's NULL gap apart). A category filter may
     sit inside the window's input because the window is partitioned by category. ``now`` None
@@ -105,11 +110,13 @@ def summary_ctes(
                         THEN g.gap END)"""
         source = "ranked_gaps"
     refs = list(customer_refs or [])
+    # Fixed constants (rhythm_gap.py), not values from outside: written into the SQL as numbers.
+    weight = " ".join(f"WHEN {back} THEN {w!r}" for back, w in enumerate(WEIGHTS))
     sql = f"""
     WITH visits AS (
         SELECT a.integration_id AS iid, a.customer_ref AS cref, COALESCE(sv.category, '') AS cat,
                a.start AS start, a.service_ref AS sref, a.provider_ref AS pref,
-               {gap_expr} AS gap,
+               {gap_expr} AS gap, ROW_NUMBER() OVER w AS seq,
                CASE WHEN LEAD(a.start) OVER w IS NULL THEN 1 ELSE 0 END AS is_last
         FROM integrations_mirroredappointment a
         LEFT JOIN integrations_mirroredservice sv
@@ -122,12 +129,28 @@ def summary_ctes(
                      ORDER BY a.start)
     ),
     {ranked_gaps}
-    summary AS (
+    counted AS (
         SELECT g.iid, g.cref, g.cat, COUNT(*) AS visits, MAX(g.start) AS last_visit,
                MAX(CASE WHEN g.is_last = 1 THEN g.sref END) AS last_sref,
                MAX(CASE WHEN g.is_last = 1 THEN g.pref END) AS last_pref,
                {median} AS median_gap
         FROM {source} g GROUP BY g.iid, g.cref, g.cat
+    ),
+    recent AS (
+        -- the usual gap (rhythm_gap.py): the last gaps weighted, a skipped cycle counted as two
+        SELECT v.iid, v.cref, v.cat,
+               SUM(CASE c.visits - v.seq {weight} END * v.gap)
+               / SUM(CASE c.visits - v.seq {weight} END
+                     * CASE WHEN c.median_gap > 0 AND v.gap >= {SKIP_FROM!r} * c.median_gap
+                            THEN ROUND(v.gap / c.median_gap) ELSE 1 END) AS rhythm_gap
+        FROM visits v
+        JOIN counted c ON c.iid = v.iid AND c.cref = v.cref AND c.cat = v.cat
+        WHERE v.gap IS NOT NULL AND c.visits - v.seq < {len(WEIGHTS)}
+        GROUP BY v.iid, v.cref, v.cat
+    ),
+    summary AS (
+        SELECT c.*, r.rhythm_gap FROM counted c
+        LEFT JOIN recent r ON r.iid = c.iid AND r.cref = c.cref AND r.cat = c.cat
     )"""
     params: list = [*ids, False]
     if now is not None:
@@ -146,8 +169,8 @@ def _stored_summary(
     sql = f"""
     WITH summary AS (
         SELECT r.integration_id AS iid, r.customer_ref AS cref, r.category AS cat, r.visits,
-               r.last_visit, r.last_service_ref AS last_sref, r.last_provider_ref AS last_pref,
-               r.median_gap
+               r.last_visit, r.last_service_ref AS last_sref,
+               r.last_provider_ref AS last_pref, r.median_gap, r.rhythm_gap
         FROM rebooking_clientrhythm r
         WHERE r.integration_id IN ({_marks(ids)})
           {"AND r.category = %s" if category is not None else ""}
@@ -202,7 +225,9 @@ def due_clients(
         else "%s"
     )
     fallback_params: list = [v for pair in fallback.items() for v in pair] + [default_fallback]
-    interval = f"""CASE WHEN s.visits >= %s AND s.median_gap IS NOT NULL THEN s.median_gap
+    # rhythm_gap is NULL only in a stored row written before it existed: the median then.
+    interval = f"""CASE WHEN s.visits >= %s AND s.median_gap IS NOT NULL
+                         THEN COALESCE(s.rhythm_gap, s.median_gap)
                     ELSE {fallback_case} END"""
     since_expr = _days(ts, "s.last_visit")
     no_show_filter = (

@@ -12,11 +12,10 @@ from integrations.models import (
     Integration,
     MirroredAppointment,
     MirroredCustomer,
-    MirroredService,
     Salon,
 )
 
-from .categories import intervals_by_name
+from .category_intervals import category_days_by_name
 from .models import (
     ClientRhythm,
     RebookingSettings,
@@ -122,19 +121,15 @@ def overdue_candidates(
     *, settings: RebookingSettings, integration_ids: list[str], now: datetime
 ) -> list[DueClient]:
     """Who the daily scan contacts: the one query the scan and the backtest both run."""
-    names = MirroredService.objects.filter(integration_id__in=integration_ids).values_list(
-        "category", flat=True
-    )
     return due_clients(
         integration_ids=integration_ids,
         now=now,
         due_by=now,
         min_visits=settings.min_visits,
         grace=float(settings.grace_factor),
-        # keyed by the salon's own category names ("color" -> Colour's days)
-        fallback=intervals_by_name(
-            settings.fallback_intervals, settings.default_fallback_days, names.distinct()
-        ),
+        # keyed by the salon's own category names: override > learned from its clients > the
+        # named default ("color" -> Colour's)
+        fallback=category_days_by_name(settings=settings, integration_ids=integration_ids),
         default_fallback=settings.default_fallback_days,
         cooldown_days=settings.cooldown_days,
         include_no_show=settings.suggest_after_no_show,

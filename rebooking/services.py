@@ -23,6 +23,7 @@ from integrations.models import (
 )
 from integrations.selectors import integration_capabilities
 
+from .category_intervals import category_days
 from .models import (
     RebookingSettings,
     RebookingSuggestion,
@@ -252,7 +253,13 @@ def suggestion_refill_slot(
         "due_by": row.start,
         "min_visits": settings.min_visits,
         "grace": 1.0,  # due (not only overdue) by the slot
-        "fallback": {category: settings.fallback_days(category)} if category else {},
+        "fallback": {
+            category: category_days(
+                settings=settings, integration_ids=[str(integration.pk)], name=category
+            )
+        }
+        if category
+        else {},
         "default_fallback": settings.default_fallback_days,
         "cooldown_days": settings.cooldown_days,
         "include_no_show": settings.suggest_after_no_show,

@@ -24,6 +24,7 @@ from salons.permissions import SalonAccessMixin
 from salons.roles import Action
 
 from .accept import suggestion_accept
+from .category_intervals import category_intervals
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 from .presenters import option_rows, slot_label
@@ -169,6 +170,14 @@ class RebookingSettingsView(SalonAccessMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return rebooking_settings_get(salon=self.salon)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        integration_ids = [str(pk) for pk in self.salon.integrations.values_list("pk", flat=True)]
+        kwargs["categories"] = category_intervals(
+            settings=self.object, integration_ids=integration_ids
+        )
+        return kwargs
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)

@@ -1,13 +1,17 @@
 """The replay: time moves forward over a history; at each moment the throwaway salon's mirror holds
 only what the salon knew then, and the production code answers.
 
-- timing: ``rhythm_from_visits`` (what ``client_rhythm`` computes) after each completed visit;
+- timing: ``rhythm_from_visits`` (what ``client_rhythm`` computes) after each completed visit,
+  with the category intervals learned from what was known at the last daily scan before it
+  (``learned.LearnedTimeline``);
 - outreach: on production's schedule (daily, at the time salonsync/schedules.py gives beat),
   production ``overdue_candidates`` with the salon's settings exactly as ``overdue_scan`` calls
   it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap per daily scan),
   recording an overdue suggestion row per client contacted (dated then) so the cooldown works as
-  in production. ``overdue_scan`` itself is not called: it only reads *connected* integrations
-  and asks the platform for openings, neither of which "who would be contacted" needs;
+  in production. The stored rhythms are refreshed before each scan: the category intervals the
+  scan learns from them hold only the visits known by then. ``overdue_scan`` itself is not
+  called: it only reads *connected* integrations and asks the platform for openings, neither of
+  which "who would be contacted" needs;
 - refill: production ``suggestion_refill_slot`` at the moment each cancellation becomes known.
 """
 
@@ -39,6 +43,7 @@ from rebooking.services import rebooking_settings_get, suggestion_refill_slot
 from salonsync.schedules import SCHEDULES
 
 from . import anchors, scores
+from .learned import LearnedTimeline
 from .loader import Appt, create_sandbox, drop_sandbox, reveal, sandbox_pks
 from .scores import WEEKDAYS, TimingRow, time_of_day
 
@@ -180,16 +185,17 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
         if since is not None
         else {},
     )
+    first = min(a.start for a in rows)
+    end = max(a.start for a in rows)
     if "timing" in parts:
-        for rule, row in _timing(histories, config, tz):
+        learned = LearnedTimeline(rows, config, scan_times(first, end))
+        for rule, row in _timing(histories, config, tz, learned):
             result.timing[rule].add(row)
             if since is not None:
                 result.timing_since[rule].add(row)
             if on_timing is not None:
                 on_timing(rule, row)
 
-    first = min(a.start for a in rows)
-    end = max(a.start for a in rows)
     events: list[tuple[datetime, int, Appt | None]] = []
     if "outreach" in parts:
         events += [(when, 0, None) for when in scan_times(first, end)]
@@ -208,6 +214,8 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
             if kind == 0:
                 mirror.analyze(now)
                 if config.enabled and config.overdue_enabled:
+                    # the learned category intervals come from the stored rhythms: as of now
+                    mirror.refresh_rhythms(now)
                     for client in _engine_scan(integration, config, now):
                         outreach["engine"].append((now, client))
                     for rule in anchors.RULES:
@@ -347,8 +355,9 @@ def _engine_scan(integration, config, now) -> list[str]:
     return [intern(d.customer_ref) for d in due]  # one string per client, the history's
 
 
-def _timing(histories, config, tz) -> Iterator[tuple[str, TimingRow]]:
-    """(rule, prediction) after each completed visit, client by client."""
+def _timing(histories, config, tz, learned: LearnedTimeline) -> Iterator[tuple[str, TimingRow]]:
+    """(rule, prediction) after each completed visit, client by client; before a client has a
+    rhythm of their own, the category's interval as the engine knew it then (``learned``)."""
     for h in histories.values():
         catalog = {a.service_ref: (a.service, a.category) for a in h.appts}
         past = [a for a in h.appts if a.status in VISIT_STATUSES]
@@ -365,7 +374,10 @@ def _timing(histories, config, tz) -> Iterator[tuple[str, TimingRow]]:
                 min_visits=config.min_visits,
                 catalog=catalog,
             )
-            gap = rhythm.gap_for(visit.category, config.fallback_days(visit.category))
+            known = learned.at(visit.start)
+            gap = rhythm.gap_for(
+                visit.category, known.get(visit.category) or config.fallback_days(visit.category)
+            )
             minutes = rhythm.usual_minutes or 0
             yield (
                 "engine",
