@@ -16,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from knox.models import AuthToken
+
 from salons.api_tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
