@@ -22,6 +22,7 @@ from django.utils import timezone
 from integrations.models import Membership, MirroredCustomer, Salon
 from salons.roles import Role
 
+from .extensions import client_block_reason, client_links
 from .models import (
     Notification,
     RebookingSettings,
@@ -30,6 +31,7 @@ from .models import (
     SuggestionStatus,
 )
 from .presenters import best_option, option_rows, slot_label, suggestion_page_url
+from .selectors import customer_map
 from .services import rebooking_settings_get
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 # A failed (or recipient-less) digest is retried by the next run on the same row for this long.
 RETRY_WINDOW = timedelta(days=1)
 ERROR_LIMIT = 500
+# A freed slot is offered to this many of the clients due for it; the first to book it wins.
+REFILL_OFFERS = 3
 
 
 class Channel(Protocol):
@@ -54,6 +58,7 @@ class EmailChannel:
             body=render_to_string(f"{template}.txt", context),
             from_email=django_settings.DEFAULT_FROM_EMAIL,
             to=list(notification.recipients),
+            headers=context.get("headers") or None,
         )
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
         message.send(fail_silently=False)
@@ -226,6 +231,11 @@ def client_skip_reason(
         return "The client has not opted in to email."
     if not customer.email.strip():
         return "The client has no email address."
+    blocked = client_block_reason(
+        integration=customer.integration, customer_ref=customer.platform_id
+    )
+    if blocked:
+        return blocked
     local = now.astimezone(salon.tz)
     if in_quiet_hours(local.time(), rebooking.quiet_hours_start, rebooking.quiet_hours_end):
         return (
@@ -275,11 +285,49 @@ def notify_client(
         when = [slot_label(suggestion)] if suggestion.slot_start else []
     else:
         when = [row.label for row in option_rows(suggestion) if not row.taken][:3]
+    links = client_links(suggestion=suggestion, customer=customer)
     context = {
         "salon": salon,
         "first_name": customer.first_name or "there",
         "service": suggestion.service_name,
         "provider": suggestion.provider_name,
         "when": when,
+        "is_refill": suggestion.kind == SuggestionKind.REFILL,
+        "book_url": links.book_url,
+        "unsubscribe_url": links.unsubscribe_url,
+        # RFC 8058 one-click unsubscribe: mail providers POST to the URL.
+        "headers": {
+            "List-Unsubscribe": f"<{links.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        if links.unsubscribe_url
+        else None,
     }
     return _deliver(notification, context, now=now)
+
+
+def notify_clients(*, suggestions, now: datetime | None = None) -> list[Notification]:
+    """The client emails for new suggestions, when the salon emails clients: the client of a
+    cancellation or an overdue suggestion, and the first REFILL_OFFERS clients due for a freed
+    slot (each with a link of their own; the first to book wins). Each email still obeys
+    ``client_skip_reason``."""
+    sent: list[Notification] = []
+    for suggestion in suggestions:
+        if suggestion.status != SuggestionStatus.OPEN:
+            continue
+        rebooking = rebooking_settings_get(salon=suggestion.salon)
+        if not rebooking.client_messages:
+            continue
+        if suggestion.kind == SuggestionKind.REFILL:
+            refs = [
+                o.get("customer")
+                for o in (suggestion.options or [])[:REFILL_OFFERS]
+                if isinstance(o, dict) and o.get("customer")
+            ]
+        else:
+            refs = [suggestion.customer_ref] if suggestion.customer_ref else []
+        customers = customer_map(integration=suggestion.integration, customer_refs=refs)
+        for ref in refs:
+            if ref in customers:
+                sent.append(notify_client(suggestion=suggestion, customer=customers[ref], now=now))
+    return sent

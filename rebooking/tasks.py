@@ -9,9 +9,10 @@ from integrations.adapters.errors import RETRYABLE_ERRORS
 def _notify(salon, suggestions) -> None:
     if not suggestions:
         return
-    from .notifications import notify_digest
+    from .notifications import notify_clients, notify_digest
 
     notify_digest(salon=salon, suggestions=suggestions)
+    notify_clients(suggestions=suggestions)
 
 
 @shared_task(

@@ -25,6 +25,7 @@ from salons.roles import Action
 
 from .accept import suggestion_accept
 from .category_intervals import category_intervals
+from .extensions import card_notes
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 from .presenters import option_rows, slot_label
@@ -53,6 +54,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
         picked = self._picked()
         cards = []
         can_book: dict = {}  # integration id -> whether SalonSync may book on it
+        notes = card_notes(page.object_list)  # from apps built on rebooking (extensions.py)
         for suggestion in page.object_list:
             if suggestion.integration_id not in can_book:
                 can_book[suggestion.integration_id] = integration_capabilities(
@@ -70,6 +72,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
                     "slot": slot_label(suggestion),
                     "is_refill": suggestion.kind == SuggestionKind.REFILL,
                     "can_book": can_book[suggestion.integration_id],
+                    "notes": notes.get(suggestion.pk, []),
                 }
             )
         figures = rebooking_figures(

@@ -173,8 +173,14 @@ def _scrub_match(match: re.Match) -> str:
     return f"{match['key']}{match['sep']}{redacted}"
 
 
+# A client's signed link (selfbook/links.py) is a bearer secret: /r/<token>/ and
+# /r/unsubscribe/<token>/ in request lines and messages keep only their shape.
+_CLIENT_LINK = re.compile(r"(/r/(?:unsubscribe/)?)[A-Za-z0-9_:.\-]{16,}")
+
+
 def scrub_text(text: str, secrets: list[str] | None = None) -> str:
     text = _KEY_VALUE.sub(_scrub_match, text)
+    text = _CLIENT_LINK.sub(rf"\g<1>{REDACTED}", text)
     for secret in _configured_secrets() if secrets is None else secrets:
         text = text.replace(secret, REDACTED)
     return text

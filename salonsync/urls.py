@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("salons.urls")),
     path("", include("integrations.urls")),
     path("", include("rebooking.urls")),
+    path("", include("selfbook.urls")),
     path("accounts/", include("salons.auth_urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("webhooks.urls")),

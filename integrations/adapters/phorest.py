@@ -289,10 +289,10 @@ class PhorestAdapter(PlatformAdapter):
         from ``changed_past_days`` before the earlier of ``since`` and today to
         ``changed_future_days`` ahead: 90 by default, the reconciliation's horizon, since every
         31 days more is one more call each 15 minutes (bench/api_budget.py); a change further
-        ahead is read when the nightly reconciliation's window reaches it. The filter's name is disputed
-        (docs/platforms/phorest.md §2.4): both spellings are sent by default (Phorest ignores
-        unknown parameters), and rows are re-checked on ``updatedAt`` here, so either reading
-        stays correct.
+        ahead is read when the nightly reconciliation's window reaches it. The filter's name is
+        disputed (docs/platforms/phorest.md §2.4): both spellings are sent by default (Phorest
+        ignores unknown parameters), and rows are re-checked on ``updatedAt`` here, so either
+        reading stays correct.
         """
         if since.tzinfo is None:
             since = since.replace(tzinfo=self.tz)

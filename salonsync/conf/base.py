@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "integrations",
     "webhooks",
     "rebooking",
+    "selfbook",  # clients rebook themselves from a signed link (/r/<token>/)
     "sandbox",  # its tables always exist; its URLs are mounted only when SANDBOX_ENABLED
 ]
 
@@ -317,6 +318,9 @@ RETENTION_REJECTED_WEBHOOK_DAYS = env.int("RETENTION_REJECTED_WEBHOOK_DAYS", def
 RETENTION_API_CALLS_DAYS = env.int("RETENTION_API_CALLS_DAYS", default=30)
 RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=90)
 RETENTION_NOTIFICATIONS_DAYS = env.int("RETENTION_NOTIFICATIONS_DAYS", default=365)
+# A client's booking link (selfbook/links.py) works until its suggestion expires, and never
+# longer than this many days after it was made.
+SELFBOOK_LINK_MAX_AGE_DAYS = env.int("SELFBOOK_LINK_MAX_AGE_DAYS", default=30)
 
 # The API calls each platform includes before they cost the salon, shown on ConnectionStatus with a
 # warning at 80 % (integrations/call_budget.py). Defaults come from each adapter's documents;

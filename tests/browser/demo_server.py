@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -32,6 +32,19 @@ class DemoServer:
     url: str
     database_url: str
     log: Path
+    env: dict = field(default_factory=dict, repr=False)
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the server's database and settings; its stdout."""
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Read the server's database directly (``%s`` placeholders)."""
@@ -106,7 +119,7 @@ def demo_server(tmp_path: Path, *, clients: int = 40):
             )
         try:
             _wait_until_up(url, server, log)
-            yield DemoServer(url=url, database_url=database_url, log=log)
+            yield DemoServer(url=url, database_url=database_url, log=log, env=env)
         finally:
             server.terminate()
             try:

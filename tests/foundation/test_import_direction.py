@@ -11,10 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # app -> the apps it must never import
 FORBIDDEN = {
-    "salons": {"webhooks", "rebooking", "sandbox"},
-    "integrations": {"webhooks", "rebooking", "sandbox"},
-    "webhooks": {"rebooking", "sandbox"},
-    "rebooking": {"webhooks", "sandbox"},
+    "salons": {"webhooks", "rebooking", "sandbox", "selfbook"},
+    "integrations": {"webhooks", "rebooking", "sandbox", "selfbook"},
+    "webhooks": {"rebooking", "sandbox", "selfbook"},
+    # selfbook builds on rebooking and registers itself (rebooking/extensions.py).
+    "rebooking": {"webhooks", "sandbox", "selfbook"},
+    "selfbook": {"webhooks", "sandbox"},
 }
 
 

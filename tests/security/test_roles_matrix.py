@@ -37,6 +37,7 @@ from integrations.models import (
 from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
 from salons.roles import PERMISSIONS, Action, Role
+from selfbook.models import ClientAction
 from tests.factories import make_member
 from tests.integrations.adapters.harness.phorest import BRANCH, BUSINESS, Harness, listing
 from tests.integrations.adapters.harness.phorest import load_fixture as phorest_fixture
@@ -65,6 +66,8 @@ class World:
     other_invitation: Invitation
     member: Membership  # a second viewer, whose role the team cells change
     other_member: Membership
+    client_request: ClientAction  # a client's "ask for this time" (selfbook)
+    other_client_request: ClientAction
     calls: list = field(default_factory=list)  # what the fake platform services were asked
 
 
@@ -123,6 +126,8 @@ def world(salon, other_salon, owner, manager, viewer, monkeypatch, settings) -> 
         other_invitation=_invitation(other_salon),
         member=Membership.objects.get(salon=salon, user__username="val"),
         other_member=Membership.objects.get(salon=other_salon, user__username="beth"),
+        client_request=_client_request(salon),
+        other_client_request=_client_request(other_salon),
     )
     # History for the backtest to replay (starting one needs some).
     MirroredAppointment.objects.create(
@@ -194,6 +199,13 @@ def phorest_accepts():
         yield rsps
 
 
+def _client_request(salon) -> ClientAction:
+    suggestion = RebookingSuggestion.objects.filter(salon=salon).first()
+    return ClientAction.objects.create(
+        suggestion=suggestion, customer_ref="cust-1", kind="asked", option_index=0
+    )
+
+
 def snapshot(w: World) -> dict:
     """Everything a request of the table could change, for both salons."""
     return {
@@ -215,6 +227,7 @@ def snapshot(w: World) -> dict:
         "invitations": sorted(
             Invitation.objects.values_list("pk", "email", "token_hash", "revoked_at")
         ),
+        "client_requests": sorted(ClientAction.objects.values_list("pk", "status")),
         "calls": list(w.calls),
     }
 
@@ -225,7 +238,7 @@ class Case:
     action: str
     name: str  # URL name
     method: str = "get"
-    obj: str = ""  # "integration" / "suggestion" / "backtest" / "member" / "invitation"
+    obj: str = ""  # "integration" / "suggestion" / "backtest" / "member" / "invitation" / …
     kwargs: tuple = ()
     query: str = ""
     data: Callable[[World], Any] | None = None
@@ -333,6 +346,7 @@ CASES: list[Case] = [
         data=lambda _w: {"option": "0"},
     ),
     Case(Action.OPERATE, "rebooking_suggestion_dismiss", "post", obj="suggestion"),
+    Case(Action.OPERATE, "selfbook_request_done", "post", obj="client_request"),
     Case(Action.OPERATE, "api_integration_sync", "post", obj="integration"),
     Case(Action.OPERATE, "api_integration_test", "post", obj="integration"),
     Case(
@@ -444,6 +458,7 @@ def _own_pk(case: Case, w: World):
         "backtest": w.backtest.pk,
         "member": w.member.pk,
         "invitation": w.invitation.pk,
+        "client_request": w.client_request.pk,
     }.get(case.obj)
 
 
@@ -454,6 +469,7 @@ def _other_pk(case: Case, w: World):
         "backtest": w.other_backtest.pk,
         "member": w.other_member.pk,
         "invitation": w.other_invitation.pk,
+        "client_request": w.other_client_request.pk,
     }.get(case.obj)
 
 
@@ -465,6 +481,7 @@ def _missing_pk(case: Case):
         "backtest": missing,
         "member": missing,
         "invitation": missing,
+        "client_request": missing,
     }.get(case.obj)
 
 
