@@ -144,4 +144,8 @@ class CredentialForm(forms.Form):
 
     @property
     def region_field(self) -> forms.BoundField | None:
+        """The regional-host choice (Phorest). Vagaro's region is an account field, shown with
+        the account fields: never twice."""
+        if "region" in self.account_names:
+            return None
         return self["region"] if "region" in self.fields else None

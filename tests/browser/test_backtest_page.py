@@ -39,7 +39,8 @@ def test_owner_runs_the_backtest_and_applies_the_best_settings(live_server, page
     page.wait_for_url("**/salons/alpha/rebooking/backtest/")
     assert page.locator("[data-testid=no-run]").is_visible()
 
-    page.click("[data-testid=run-backtest]")  # the task runs in-process before the redirect
+    # The task runs in-process before the redirect: a whole replay, day by day.
+    page.click("[data-testid=run-backtest]", timeout=240_000)
     page.wait_for_url("**/salons/alpha/rebooking/backtest/")
     assert "Backtest started" in page.locator(".messages").inner_text()
     table = page.locator("[data-testid=scores-table]")

@@ -59,6 +59,7 @@ def _connect_if_needed(page, demo, platform: str) -> None:
     }
     page.goto(f"{demo.url}/salons/demo-salon/integrations/")
     page.click(f"[data-testid=to-connect-{platform}] a")
+    page.fill("input[name=region]", creds["Region"])  # the code in the business's Vagaro address
     page.fill("input[name=client_id]", creds["Client ID"])
     page.fill("input[name=client_secret]", creds["Client secret"])
     page.fill("input[name=webhook_token]", creds["Webhook verification token"])

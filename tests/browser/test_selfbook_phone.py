@@ -61,8 +61,8 @@ def test_a_client_books_from_their_link_on_a_phone(chromium_path, tmp_path):
                 for _ in range(3):  # a time taken meanwhile offers the others
                     chosen = page.locator("[data-testid=openings] button.opening").first
                     when = chosen.locator(".when").inner_text()
-                    chosen.tap()
-                    page.wait_for_load_state()
+                    with page.expect_navigation():  # a plain form post: no JavaScript
+                        chosen.tap()
                     if page.locator("[data-testid=confirmation]").count():
                         break
                     assert "just taken" in page.locator("[data-testid=message]").inner_text()

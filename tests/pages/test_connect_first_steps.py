@@ -403,3 +403,12 @@ def test_a_site_that_withdrew_activation_shows_the_link_on_reauthentication(
     assert "This site has not activated SalonSync yet" in html
     assert 'data-testid="activation-link"' in html and mindbody.activation_code_for(site) in html
     assert "apitest1234" not in html
+
+
+def test_vagaros_region_is_asked_once_among_the_account_fields(client, owner, salon):
+    """Vagaro's region is an account field (docs/platforms/vagaro.md §2.1), not Phorest's
+    regional-host choice: the connect form shows it once (a browser run found it twice)."""
+    client.force_login(owner)
+    url = reverse("integration_connect", kwargs={"slug": salon.slug, "platform": "vagaro"})
+    html = client.get(url).content.decode()
+    assert html.count('name="region"') == 1

@@ -49,7 +49,7 @@ def test_the_page_shows_the_salon_and_the_openings_still_free(
     assert [call[3] for call in availability.calls] == [False, False, False]
     assert booking.booked == []
     assert response["Cache-Control"].startswith("max-age=0")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_only_the_best_three_free_openings_are_shown(client, integration, availability, booking):
