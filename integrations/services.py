@@ -22,6 +22,7 @@ from .booking import BookingService
 from .models import Integration, IntegrationStatus, Salon, derive_account_key
 from .money import normalize_currency
 from .selectors import PLATFORM_TIMEZONE, TIMEZONE_KEPT
+from .sync import sync_request
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,10 @@ def integration_connect(
             "This platform account is already connected to SalonSync.", code="conflict"
         ) from None
     _fill_salon_currency(salon, result.currency)
+    if integration.sync_cursor is None:
+        # The first sync (on Vagaro the backfill) starts now, not at the next scheduled run: the
+        # 15-minute fan-out would leave a new owner looking at an empty mirror.
+        sync_request(integration=integration)
     message = result.message or f"Connected to {result.account_name or integration.platform_name}."
     return ConnectOutcome(integration, result.account_name, message)
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import Integration, Salon
+from integrations.models import Integration, MirroredAppointment, Salon, SyncRun
 from sandbox.models import ACTIVE, Account, Appointment
 from webhooks.models import WebhookEvent
 
@@ -55,6 +55,13 @@ def test_the_sandbox_credentials_connect_vagaro_and_its_webhooks_then_arrive(dem
     )
     integration = Integration.objects.get(salon=demo, platform="vagaro")
     assert integration.options["write_access"] is True  # the sandbox business grants it
+    # The backfill starts at connect (not at the next 15-minute run) and fills the mirror.
+    backfill = SyncRun.objects.get(integration=integration)
+    assert backfill.state == SyncRun.State.SUCCEEDED, backfill.error
+    assert backfill.counts["customers_read"] == account.clients.count()
+    assert MirroredAppointment.objects.filter(integration=integration).count() == (
+        account.appointments.count()
+    )
     assert integration.status == "connected"
     assert response.status_code == 302 and response.url == integration.get_absolute_url()
     detail = unescape(client.get(integration.get_absolute_url()).content.decode())
