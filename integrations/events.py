@@ -24,8 +24,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .adapters import types as t
-from .adapters.types import ENDED_STATUSES, Appointment, Customer, Event, EventKind
+from .adapters.types import (
+    ENDED_STATUSES,
+    Appointment,
+    Customer,
+    CustomerMerge,
+    Event,
+    EventKind,
+)
 from .booking import BookingService
+from .customer_merge import customer_merge_apply, customer_merge_resolve, customer_rekeys
 from .mirror import MIRRORS, mirror_mark_deleted, mirror_upsert, version_cap
 from .models import Integration
 
@@ -83,6 +91,8 @@ class Written:
     stale: int = 0
     # Each record that changed, with the domain event it means (None: no event for its type).
     changes: list[tuple[Any, EventKind | None]] = field(default_factory=list)
+    # Customers whose editable id changed under their permanent one (customer_merge.py).
+    merges: list[CustomerMerge] = field(default_factory=list)
 
 
 def domain_kind_for_appointment(previous_status: str | None, appointment: Appointment) -> EventKind:
@@ -116,6 +126,24 @@ class EventService:
     def dispatch(*, integration: Integration, event: Event) -> None:
         for handler in DOMAIN_HANDLERS.get(event.kind, ()):
             handler(integration, event)
+
+    @staticmethod
+    def dispatch_merges(
+        *, integration: Integration, merges: Sequence[CustomerMerge], occurred_at: datetime
+    ) -> None:
+        for merge in merges:
+            EventService.dispatch(
+                integration=integration,
+                event=Event(
+                    kind=EventKind.CUSTOMER_MERGED,
+                    platform=integration.platform,
+                    event_id=f"merge:{merge.removed_id}:{merge.kept_id}:{occurred_at.isoformat()}",
+                    object_id=merge.kept_id,
+                    occurred_at=occurred_at,
+                    data=merge,
+                    account_id=integration.account_key,
+                ),
+            )
 
     @staticmethod
     def sync_finished(*, integration: Integration, kind: str) -> None:
@@ -155,6 +183,8 @@ class EventService:
 
         Hints are completed first (a platform read), so a caller inside a transaction passes
         completed events (``complete``)."""
+        if event.kind == EventKind.CUSTOMER_MERGED and isinstance(event.data, CustomerMerge):
+            return _apply_merge(integration, event)
         if event.kind not in APPOINTMENT_KINDS | CUSTOMER_KINDS:
             return Applied(ignored=True, reason=f"{event.kind} events are not used")
         if event.kind == EventKind.APPOINTMENT_DELETED and not isinstance(event.data, Appointment):
@@ -170,6 +200,9 @@ class EventService:
         written = _write(integration, [record], _version(event))
         if written.stale:
             return Applied(stale=True, reason="newer information was already applied")
+        EventService.dispatch_merges(
+            integration=integration, merges=written.merges, occurred_at=_version(event)
+        )
         if not written.changes:
             return Applied(reason="the mirror already held this")
         record, kind = written.changes[0]
@@ -200,8 +233,13 @@ class EventService:
         written = _write(integration, records, read_at)
         for key in ("created", "updated", "unchanged"):
             counts[key] = counts.get(key, 0) + getattr(written, key)
+        if written.merges:
+            counts["merged"] = counts.get("merged", 0) + len(written.merges)
         if not announce:
             return
+        EventService.dispatch_merges(
+            integration=integration, merges=written.merges, occurred_at=read_at
+        )
         for record, kind in written.changes:
             if kind is None:
                 continue
@@ -248,6 +286,19 @@ def _version(event: Event) -> datetime:
     return version_cap(event.occurred_at or timezone.now())
 
 
+def _apply_merge(integration: Integration, event: Event) -> Applied:
+    """A platform's merge of two client profiles: the removed one's history moves to the kept."""
+    merge = customer_merge_resolve(integration=integration, merge=event.data)
+    if merge is None:
+        return Applied(
+            ignored=True, reason="the merged-away client was not in the mirror: nothing to move"
+        )
+    customer_merge_apply(integration=integration, merge=merge, version_at=_version(event))
+    domain = replace(event, data=merge)
+    EventService.dispatch(integration=integration, event=domain)
+    return Applied(domain_event=domain)
+
+
 def _write(integration: Integration, records: Sequence[Any], version_at: datetime) -> Written:
     """The one mirror write: new and changed records upserted, unchanged ones re-dated, records
     older than what the mirror holds left alone; each change paired with its domain event."""
@@ -255,6 +306,14 @@ def _write(integration: Integration, records: Sequence[Any], version_at: datetim
     version_at = version_cap(version_at)  # the same value mirror_upsert stamps, compared below
     model, to_fields = MIRRORS[type(records[0])]
     latest = {r.platform_id: r for r in records}  # a page may repeat an id: last one wins
+    if isinstance(records[0], Customer):
+        written.merges, old_ids = customer_rekeys(
+            integration=integration, records=latest.values(), version_at=version_at
+        )
+        written.stale += len(old_ids)
+        latest = {pid: r for pid, r in latest.items() if pid not in old_ids}
+        if not latest:
+            return written
     values = {pid: to_fields(r) for pid, r in latest.items()}
     names = list(next(iter(values.values())))
     existing = {
@@ -280,9 +339,12 @@ def _write(integration: Integration, records: Sequence[Any], version_at: datetim
                 integration=integration,
                 platform_id__in=unchanged,
             ).update(version_at=version_at)
+        if changed:
+            result = mirror_upsert(integration=integration, objects=changed, version_at=version_at)
+        for merge in written.merges:
+            customer_merge_apply(integration=integration, merge=merge, version_at=version_at)
         if not changed:
             return written
-        result = mirror_upsert(integration=integration, objects=changed, version_at=version_at)
     written.created, written.updated = result.created, result.updated
     written.stale += result.skipped_stale
     if isinstance(changed[0], Appointment):

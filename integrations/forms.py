@@ -34,6 +34,20 @@ class TimezoneDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("use", "Use it"), ("keep", "Keep the salon's")])
 
 
+class BookingOptionsForm(forms.Form):
+    """One checkbox per booking choice the platform offers (integrations/booking_options.py)."""
+
+    def __init__(self, *args, options, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for option in options:
+            self.fields[option.field.name] = forms.BooleanField(
+                label=option.field.label,
+                help_text=option.field.help_text,
+                required=False,
+                initial=option.value,
+            )
+
+
 class CredentialForm(forms.Form):
     """One field per adapter Field. Secret fields are password inputs whose value is never
     rendered back. With ``integration`` (re-authentication), credentials are write-only: a blank

@@ -60,6 +60,8 @@ def _customer(c: t.Customer) -> dict[str, Any]:
         "active": c.active,
         "email_opt_in": c.email_opt_in,
         "sms_opt_in": c.sms_opt_in,
+        "stable_id": c.stable_id[:64],
+        "merged_into": "",
         "platform_created_at": c.created_at,
         "platform_updated_at": c.updated_at,
     }

@@ -31,6 +31,11 @@ urlpatterns = [
         name="integration_timezone",
     ),
     path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/options/",
+        views.IntegrationOptionsView.as_view(),
+        name="integration_options",
+    ),
+    path(
         "salons/<slug:slug>/integrations/<uuid:pk>/",
         views.IntegrationDetailView.as_view(),
         name="integration_detail",

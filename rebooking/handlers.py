@@ -14,3 +14,17 @@ def on_appointment_cancelled(integration, event) -> None:
     transaction.on_commit(
         lambda: rebook_on_cancellation_task.delay(integration_id, appointment_ref)
     )
+
+
+def on_customer_merged(integration, event) -> None:
+    """Two client records became one (integrations/customer_merge.py): the removed one's
+    suggestions now name the kept client, and both clients' rhythms are recomputed from the
+    mirror, where the removed one's visits already belong to the kept one."""
+    from .models import RebookingSuggestion
+    from .rhythm_store import note_customers
+
+    merge = event.data
+    RebookingSuggestion.objects.filter(
+        integration=integration, customer_ref=merge.removed_id
+    ).update(customer_ref=merge.kept_id)
+    note_customers(integration, [merge.removed_id, merge.kept_id])

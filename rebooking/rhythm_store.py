@@ -81,10 +81,14 @@ def note_appointment_change(integration, event) -> None:
             .values_list("customer_ref", flat=True)
             .first()
         )
-    if not ref:
-        return
+    if ref:
+        note_customers(integration, [ref])
+
+
+def note_customers(integration, refs) -> None:
+    """Refresh these clients' rhythms once the current transaction commits (batched)."""
     pending = _pending.__dict__.setdefault("refs", {})
-    pending.setdefault(str(integration.pk), set()).add(ref)
+    pending.setdefault(str(integration.pk), set()).update(r for r in refs if r)
     # robust: a broker that is down must not fail what has committed; the nightly rebuild after
     # the reconciliation repairs any client missed.
     transaction.on_commit(_flush, robust=True)

@@ -180,9 +180,24 @@ def set_status(appointment: Appointment, status: str) -> Appointment:
 
 @transaction.atomic
 def update_client(client: Client, **fields) -> Client:
+    client.permanent_number()  # fixed from the id it had, before an edit of that id
     for key, value in fields.items():
         setattr(client, key, value)
     client.updated_at = timezone.now()
     client.save()
     events.emit(client.account, events.CLIENT_UPDATED, client)
     return client
+
+
+@transaction.atomic
+def merge_clients(kept: Client, removed: Client) -> Client:
+    """The front desk merges a duplicate profile into ``kept``: its appointments move over and
+    the duplicate is gone (Mindbody's clientProfileMerger, docs/platforms/mindbody.md §6.7)."""
+    kept.permanent_number()
+    removed_number = removed.permanent_number()
+    removed.appointments.update(client=kept)
+    kept.updated_at = timezone.now()
+    kept.save()
+    removed.delete()
+    events.emit(kept.account, events.CLIENT_MERGED, (kept, removed_number))
+    return kept

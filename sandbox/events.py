@@ -9,6 +9,8 @@ APPOINTMENT_UPDATED = "appointment.updated"
 APPOINTMENT_CANCELLED = "appointment.cancelled"
 CLIENT_CREATED = "client.created"
 CLIENT_UPDATED = "client.updated"
+# obj is (kept client, removed client's permanent number)
+CLIENT_MERGED = "client.merged"
 
 
 def emit(account, kind: str, obj) -> None:

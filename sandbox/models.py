@@ -130,6 +130,8 @@ class Client(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Mindbody's UniqueId: fixed once, while ext_id (its Id) stays editable (permanent_number).
+    unique_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -139,6 +141,14 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def permanent_number(self) -> int:
+        """The client's number that never changes (Mindbody's UniqueId, "system-generated,
+        unchangeable", docs/platforms/mindbody.md §7.2): its first numeric id, else the row's."""
+        if self.unique_id is None:
+            digits = self.ext_id.lstrip("-").isdigit()
+            self.unique_id = int(self.ext_id) if digits else self.pk
+        return self.unique_id
 
 
 class Appointment(models.Model):

@@ -70,6 +70,17 @@ class Field:
 
 
 @dataclass(frozen=True)
+class OptionField:
+    """A yes/no choice the owner makes about how SalonSync books on the platform, kept in the
+    integration's options under ``name`` (the adapter reads it with the same default)."""
+
+    name: str
+    label: str
+    default: bool
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
 class ConnectGuide:
     """What the connect page tells an owner: what to paste and where to find it."""
 
@@ -124,6 +135,8 @@ class PlatformAdapter(ABC):
     default_base_url: ClassVar[str]
     credential_fields: ClassVar[tuple[Field, ...]] = ()
     account_fields: ClassVar[tuple[Field, ...]] = ()
+    # Booking choices the owner makes on the integration page (integrations/booking_options.py).
+    option_fields: ClassVar[tuple[OptionField, ...]] = ()
     # Platform status string -> normalized status; unknown values fall back to the default.
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = {}
     default_status: ClassVar[AppointmentStatus] = AppointmentStatus.BOOKED

@@ -19,6 +19,7 @@ from .base import (
     AdapterConfig,
     ConnectGuide,
     Field,
+    OptionField,
     PlatformAdapter,
     daterange_chunks,
     parse_iso_datetime,
@@ -170,6 +171,28 @@ class MindbodyAdapter(PlatformAdapter):
         ),
     )
     settings_options = {"api_key": "MINDBODY_API_KEY"}  # the app's developer key
+    # addappointment's SendEmail (default false) and ApplyPayment (default true), decided by the
+    # salon rather than left to Mindbody's defaults (docs/platforms/mindbody.md §7.5).
+    option_fields = (
+        OptionField(
+            "send_email",
+            "Email the client Mindbody's booking confirmation",
+            default=True,
+            help_text=(
+                "Mindbody sends it only if the client has an email address and your site's "
+                "automatic emails are set up. Without this, a booking SalonSync makes is silent."
+            ),
+        ),
+        OptionField(
+            "apply_payment",
+            "Pay for the appointment from the client's pass or package",
+            default=False,
+            help_text=(
+                "Off: the appointment is booked unpaid and checked out at the front desk as usual. "
+                "On: Mindbody uses a pass the client holds, as it would for an online booking."
+            ),
+        ),
+    )
     needs_activation = True  # docs/platforms/mindbody.md §1.2, §7.15
     # What the connect page tells the owner (docs/platforms/mindbody.md §1.2, §1.3, §1.4, §7.15).
     connect_guide = ConnectGuide(
@@ -511,7 +534,10 @@ class MindbodyAdapter(PlatformAdapter):
             "SessionTypeId": _int_id(details.service_id, "session type"),
             "StaffId": _int_id(details.provider_id, "staff"),
             "StartDateTime": self.to_local_naive(details.start),
-            # Mindbody defaults to charging the client's pass; only do that when told to.
+            # Both decided explicitly (docs/platforms/mindbody.md §7.5): Mindbody's defaults are
+            # no email and paying from the client's pass. The salon's own automatic emails go out
+            # unless it turned them off here; a pass is used only when the salon says so.
+            "SendEmail": bool(self.config.options.get("send_email", True)),
             "ApplyPayment": bool(self.config.options.get("apply_payment", False)),
         }
         if details.notes:
@@ -566,7 +592,8 @@ class MindbodyAdapter(PlatformAdapter):
         )
 
     def normalize_customer(self, data: Mapping[str, Any]) -> Customer:
-        # Id (business-editable, used by every API call) is the platform id; UniqueId stays in raw.
+        # Id (business-editable, used by every API call) is the platform id; UniqueId (permanent)
+        # is the stable id the mirror follows an Id change by (docs/platforms/mindbody.md §7.2).
         return Customer(
             platform_id=_sid(self.require(data, "Id")),
             first_name=data.get("FirstName") or "",
@@ -578,6 +605,7 @@ class MindbodyAdapter(PlatformAdapter):
             active=data.get("Active", True) is not False,
             email_opt_in=data.get("SendPromotionalEmails"),
             sms_opt_in=data.get("SendPromotionalTexts"),
+            stable_id=_sid(data.get("UniqueId")),
             raw=dict(data),
         )
 

@@ -51,6 +51,9 @@ class EventKind(enum.StrEnum):
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_UPDATED = "customer.updated"
     CUSTOMER_DELETED = "customer.deleted"
+    # Two of the platform's client records became one (Mindbody's clientProfileMerger.created),
+    # or a client's editable id changed under its permanent one: ``data`` is a CustomerMerge.
+    CUSTOMER_MERGED = "customer.merged"
     UNKNOWN = "unknown"
 
 
@@ -98,11 +101,31 @@ class Customer:
     active: bool = True
     email_opt_in: bool | None = None
     sms_opt_in: bool | None = None
+    # The platform's permanent id where ``platform_id`` is one the business can edit (Mindbody's
+    # UniqueId under its Id, docs/platforms/mindbody.md §7.2); empty where the id never changes.
+    stable_id: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class CustomerMerge:
+    """Client ``removed`` now lives on as ``kept``: its appointments and history follow.
+
+    ``removed_id`` is the removed client's platform id when known; else ``removed_stable_id``
+    (Mindbody's merge event names the removed client by UniqueId only) is looked up."""
+
+    kept_id: str
+    removed_id: str = ""
+    removed_stable_id: str = ""
+    kept_stable_id: str = ""
+
+    @property
+    def platform_id(self) -> str:
+        return self.kept_id
 
 
 @dataclass(frozen=True)
@@ -171,7 +194,7 @@ class Event:
     occurred_at: datetime | None = None
     # The normalized object when the payload carries it; None when the event is only a hint
     # (e.g. Mindbody's cancelled event carries nothing but ids: read the record before acting).
-    data: Appointment | Customer | None = None
+    data: Appointment | Customer | CustomerMerge | None = None
     account_id: str = ""  # site / business the event belongs to
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

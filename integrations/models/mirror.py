@@ -39,9 +39,21 @@ class MirroredCustomer(MirrorRow):
     sms_opt_in = models.BooleanField(null=True)
     platform_created_at = models.DateTimeField(null=True, blank=True)
     platform_updated_at = models.DateTimeField(null=True, blank=True)
+    # The platform's permanent id where platform_id is editable (Mindbody's UniqueId).
+    stable_id = models.CharField(max_length=64, blank=True, default="")
+    # Set when this record was merged into another (or its id changed): the platform id it lives
+    # on as. The row stays as a tombstone so a late event for the old id cannot bring it back.
+    merged_into = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         constraints = _unique("mirror_customer_once")
+        indexes = [
+            models.Index(
+                fields=["integration", "stable_id"],
+                condition=~models.Q(stable_id=""),
+                name="mirror_customer_stable",
+            )
+        ]
         verbose_name = "customer"
 
     def __str__(self) -> str:

@@ -488,7 +488,6 @@ def render_program() -> dict[str, Any]:
 def render_client(client: Client, first_visit: datetime | None = None) -> dict[str, Any]:
     account = client.account
     tz = _tz(account)
-    unique = _num(client.ext_id)
     return {
         "AppointmentGenderPreference": "None",
         "BirthDate": None,
@@ -513,7 +512,7 @@ def render_client(client: Client, first_visit: datetime | None = None) -> dict[s
         "MobileProvider": None,
         "Notes": "",
         "State": None,
-        "UniqueId": unique if isinstance(unique, int) else client.pk,
+        "UniqueId": client.permanent_number(),
         "LastModifiedDateTime": _utc(client.updated_at),
         "RedAlert": None,
         "YellowAlert": None,
@@ -752,7 +751,11 @@ def clients(request: HttpRequest, account: Account, _user: Token) -> HttpRespons
     if ids:
         found = found.filter(ext_id__in=ids)
     if unique_ids:
-        found = found.filter(ext_id__in=unique_ids)
+        numbers = [int(u) for u in unique_ids if u.lstrip("-").isdigit()]
+        # A client's UniqueId is its stored permanent number, or (never edited) its numeric Id.
+        found = found.filter(
+            Q(unique_id__in=numbers) | Q(unique_id__isnull=True, ext_id__in=unique_ids)
+        )
     if search:
         found = found.filter(
             Q(first_name__icontains=search)
@@ -1063,13 +1066,12 @@ def _appointment_event_data(appointment: Appointment) -> dict[str, Any]:
 
 def _client_event_data(client: Client) -> dict[str, Any]:
     """client.created/updated/deactivated eventData (docs/platforms/mindbody.md §6.7)."""
-    unique = _num(client.ext_id)
     first_visit = client.appointments.filter(deleted=False).aggregate(first=Min("start"))["first"]
     visits = client.appointments.filter(deleted=False, status=Status.COMPLETED).count()
     return {
         "siteId": _num(client.account.account_id),
         "clientId": client.ext_id,
-        "clientUniqueId": unique if isinstance(unique, int) else client.pk,
+        "clientUniqueId": client.permanent_number(),
         "creationDateTime": _utc(client.created_at),
         "status": "Non-Member" if client.active else "Terminated",
         "firstName": client.first_name,
@@ -1122,6 +1124,16 @@ def _event(account: Account, kind: str, obj: Any) -> tuple[str, dict[str, Any]] 
         return "appointmentBooking.updated", _appointment_event_data(obj)
     if kind == events.CLIENT_CREATED:
         return "client.created", _client_event_data(obj)
+    if kind == events.CLIENT_MERGED:
+        kept, removed_number = obj
+        return "clientProfileMerger.created", {
+            "siteId": _num(account.account_id),
+            "mergeDateTime": _utc(kept.updated_at),
+            "mergedByStaffId": None,
+            "keptClientId": kept.ext_id,
+            "keptClientUniqueId": kept.permanent_number(),
+            "removedClientUniqueId": removed_number,
+        }
     if kind == events.CLIENT_UPDATED:
         # Mindbody never deletes a client: deactivating one is its own event.
         event_id = "client.updated" if obj.active else "client.deactivated"

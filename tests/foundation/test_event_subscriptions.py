@@ -25,6 +25,10 @@ def test_the_table_of_domain_handlers():
         EventKind.CUSTOMER_CREATED: [],
         EventKind.CUSTOMER_UPDATED: [],
         EventKind.CUSTOMER_DELETED: [],
+        EventKind.CUSTOMER_MERGED: [
+            "rebooking.handlers.on_customer_merged",
+            "selfbook.merge.on_customer_merged",
+        ],
     }
 
 

@@ -92,6 +92,34 @@ def make_vagaro(salon, *, clients=8, seed=11, business_id="sYnCvAgArO==") -> Int
     return integration
 
 
+def make_mindbody(salon, *, clients=8, seed=13, site_id="-77") -> Integration:
+    seed_account(
+        platform="mindbody",
+        account_id=site_id,
+        name="Sync Salon (Mindbody)",
+        timezone=salon.timezone,
+        username="sync-mindbody-staff",
+        password="sync-mindbody-pw",
+        seed=seed,
+        clients=clients,
+        months_back=2,
+        months_ahead=1,
+    )
+    integration = Integration(
+        salon=salon,
+        platform="mindbody",
+        account={"site_id": site_id},
+        status=IntegrationStatus.CONNECTED,
+        account_name="Sync Salon (Mindbody)",
+    )
+    integration.credentials = {
+        "username": "sync-mindbody-staff",
+        "password": "sync-mindbody-pw",
+    }
+    integration.save()
+    return integration
+
+
 def sandbox_appointments(account_id: str):
     return SandboxAppointment.objects.filter(account__account_id=account_id)
 

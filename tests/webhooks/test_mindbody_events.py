@@ -89,11 +89,30 @@ def test_event_client(adapter, name, kind, active, email):
     assert event.data.email_opt_in is True and event.data.sms_opt_in is False
 
 
-def test_unknown_events_never_raise(adapter):
+def test_event_client_carries_the_permanent_unique_id(adapter):
+    event = normalize_event(adapter, fixture("event_client_updated"))
+    assert event.data.stable_id == "100000120"
+
+
+def test_event_client_profile_merger(adapter):
     event = normalize_event(adapter, fixture("event_client_profile_merger_created"))
-    assert event.kind is EventKind.UNKNOWN and event.event_id == "HZdMTvH9X2bRd36n0YKicB"
-    assert event.data is None and event.account_id == "-99"
+    assert event.kind is EventKind.CUSTOMER_MERGED and event.event_id == "HZdMTvH9X2bRd36n0YKicB"
+    assert (event.object_id, event.account_id) == ("100000120", "-99")
+    merge = event.data
+    assert (merge.kept_id, merge.removed_id) == ("100000120", "")  # removed: by UniqueId only
+    assert (merge.kept_stable_id, merge.removed_stable_id) == ("100000120", "100000121")
+
+
+def test_event_client_profile_merger_without_the_removed_client_is_unusable(adapter):
+    envelope = fixture("event_client_profile_merger_created")
+    del envelope["eventData"]["removedClientUniqueId"]
+    event = normalize_event(adapter, envelope)
+    assert event.kind is EventKind.CUSTOMER_MERGED and event.data is None
+
+
+def test_unknown_events_never_raise(adapter):
     for envelope in (
+        {"eventId": "clientContract.created", "eventData": {"siteId": -99}},
         {"eventId": "appointmentBooking.noShow"},
         {"eventId": 7, "eventData": "x"},
         {},

@@ -22,7 +22,14 @@ from django.conf import settings
 
 from integrations.adapters.base import PlatformAdapter
 from integrations.adapters.errors import IntegrationError, ValidationError
-from integrations.adapters.types import Appointment, AppointmentStatus, Customer, Event, EventKind
+from integrations.adapters.types import (
+    Appointment,
+    AppointmentStatus,
+    Customer,
+    CustomerMerge,
+    Event,
+    EventKind,
+)
 from integrations.models import Integration
 
 from .base import Rejected, Unserved, WebhookPlatform, clean_text, constant_time_in, split_secrets
@@ -42,6 +49,9 @@ EVENT_KINDS: dict[str, EventKind] = {
     "client.updated": EventKind.CUSTOMER_UPDATED,
     # Mindbody never deletes clients; deactivation is its removal (data.active is False).
     "client.deactivated": EventKind.CUSTOMER_DELETED,
+    # keptClientId, keptClientUniqueId, removedClientUniqueId: the removed profile's history now
+    # belongs to the kept one (docs/platforms/mindbody.md §7.2).
+    "clientProfileMerger.created": EventKind.CUSTOMER_MERGED,
 }
 # Webhook appointment events use their own vocabulary, refined by isConfirmed/hasArrived.
 WEBHOOK_STATUS = {"Scheduled": AppointmentStatus.BOOKED, "Cancelled": AppointmentStatus.CANCELLED}
@@ -117,14 +127,18 @@ class MindbodyWebhooks(WebhookPlatform):
         data = data if isinstance(data, Mapping) else {}
         if kind.value.startswith("appointment."):
             object_id = data.get("appointmentId")
+        elif kind is EventKind.CUSTOMER_MERGED:
+            object_id = data.get("keptClientId")
         elif kind.value.startswith("customer."):
             object_id = data.get("clientId")
         else:
             object_id = data.get("appointmentId") or data.get("clientId") or ""
-        payload: Appointment | Customer | None = None
+        payload: Appointment | Customer | CustomerMerge | None = None
         if kind is not EventKind.UNKNOWN and event_type != "appointmentBooking.cancelled":
             try:
-                if event_type.startswith("appointmentBooking."):
+                if kind is EventKind.CUSTOMER_MERGED:
+                    payload = _merge(data, adapter)
+                elif event_type.startswith("appointmentBooking."):
                     payload = _appointment(data, adapter)
                 elif event_type.startswith("client."):
                     payload = _customer(
@@ -194,7 +208,19 @@ def _customer(data: Mapping[str, Any], adapter: PlatformAdapter, *, active: bool
         active=active,
         email_opt_in=data.get("sendPromotionalEmails"),
         sms_opt_in=data.get("sendPromotionalTexts"),
+        stable_id=_sid(data.get("clientUniqueId")),
         raw=dict(data),
+    )
+
+
+def _merge(data: Mapping[str, Any], adapter: PlatformAdapter) -> CustomerMerge:
+    removed = _sid(adapter.require(data, "removedClientUniqueId"))
+    if not removed:
+        raise ValidationError("the merge names no removed client", platform="mindbody")
+    return CustomerMerge(
+        kept_id=_sid(adapter.require(data, "keptClientId")),
+        removed_stable_id=removed,
+        kept_stable_id=_sid(data.get("keptClientUniqueId")),
     )
 
 

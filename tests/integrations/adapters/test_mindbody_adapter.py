@@ -804,7 +804,8 @@ def test_book_appointment(adapter):
         "SessionTypeId": 17,
         "StaffId": 5,
         "StartDateTime": "2026-03-05T14:00:00",  # 19:00 UTC as New York wall clock
-        "ApplyPayment": False,
+        "SendEmail": True,  # the salon's own confirmation email (Mindbody's default: none)
+        "ApplyPayment": False,  # never the client's pass unless the salon says so
         "Notes": "First visit",
         "PartnerExternalId": "book-123",
     }
@@ -850,7 +851,7 @@ def test_booking_is_never_blindly_retried(adapter, failure):
 
 
 def test_booking_uses_the_only_location_and_options(harness):
-    options = {"api_key": API_KEY, "apply_payment": True}
+    options = {"api_key": API_KEY, "apply_payment": True, "send_email": False}
     adapter = MindbodyAdapter(harness.config(options=options))
     with Mock() as rsps:
         authed(rsps)
@@ -858,7 +859,7 @@ def test_booking_uses_the_only_location_and_options(harness):
         rsps.add(responses.POST, url("add_appointment"), json=fixture("add_appointment_response"))
         adapter.book_appointment(_booking(location_id="", notes="", idempotency_key=""))
     body = body_of(rsps.calls[-1])
-    assert body["LocationId"] == 1 and body["ApplyPayment"] is True
+    assert body["LocationId"] == 1 and body["ApplyPayment"] is True and body["SendEmail"] is False
     assert "Notes" not in body and "PartnerExternalId" not in body
 
 
