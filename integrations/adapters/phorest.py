@@ -210,6 +210,9 @@ class PhorestAdapter(PlatformAdapter):
                     # The branch's currencyCode (GET /{businessId}/branch); see
                     # docs/currency-and-dates.md.
                     currency=normalize_currency(location.raw.get("currencyCode")),
+                    # Kept in the options, so syncs read wall-clock times without listing the
+                    # branches every run (only the daily and full syncs read catalogs).
+                    facts={"branch_timezone": location.timezone} if location.timezone else {},
                 )
         return ConnectionResult(ok=False, message="This business has no branch with that ID.")
 
@@ -397,8 +400,8 @@ class PhorestAdapter(PlatformAdapter):
     def iter_locations(self) -> Iterator[Location]:
         for raw in self._paged("list_locations", self._path("branches"), "branches", {}):
             location = self.normalize(raw, "location")
-            if location.timezone:
-                self._zones.setdefault(location.platform_id, self._zone(location.timezone))
+            if location.timezone:  # the branch's word is fresher than a saved option
+                self._zones[location.platform_id] = self._zone(location.timezone)
             yield location
 
     # -- writes ---------------------------------------------------------------------------------

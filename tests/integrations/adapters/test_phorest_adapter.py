@@ -120,6 +120,17 @@ def test_test_connection_reads_branch_name_and_zone(h, rsps):
     assert result.account_name == "Demo Salon Midtown"
     assert result.timezone == "Europe/Dublin"
     assert query(rsps.calls[0]) == {"size": ["100"], "page": ["0"]}
+    assert result.facts == {"branch_timezone": "Europe/Dublin"}  # saved: no branch list per sync
+
+
+def test_a_saved_branch_zone_spares_the_branch_list_and_a_fresh_one_wins(h, rsps):
+    rsps.get(appointments_url(h), json=listing("appointments", [appointment(1)]))
+    a = adapter(h, branch_timezone="Europe/Dublin")
+    [appt] = list(a.iter_appointments(date(2026, 3, 14), date(2026, 3, 14)))
+    assert appt.start.tzinfo == ZoneInfo("Europe/Dublin") and len(rsps.calls) == 1
+    h.stub_branches(rsps, time_zone="America/New_York")  # the branch moved: its word wins
+    list(a.iter_locations())
+    assert a.branch_zone(BRANCH) == NY
 
 
 def test_test_connection_unknown_branch_is_not_ok(h, rsps):
