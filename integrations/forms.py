@@ -7,7 +7,7 @@ import re
 
 from django import forms
 
-from .adapters.base import ConnectGuide, Field
+from .adapters.base import ConnectGuide, Field, setting_value
 from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class
 from .models import Integration
@@ -32,6 +32,27 @@ class TimezoneDecisionForm(forms.Form):
 
     zone = forms.CharField(max_length=64)
     decision = forms.ChoiceField(choices=[("use", "Use it"), ("keep", "Keep the salon's")])
+
+
+class IntegrationSettingsForm(forms.Form):
+    """The owner's choices for one integration: one field per ``owner_settings`` entry of its
+    adapter, showing the saved value (or the default)."""
+
+    def __init__(self, *args, integration: Integration, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        adapter = get_adapter_class(integration.platform)
+        for spec in adapter.owner_settings:
+            self.fields[spec.name] = forms.ChoiceField(
+                label=spec.label,
+                choices=list(spec.choices),
+                initial=setting_value(adapter, integration.options, spec.name),
+                widget=forms.RadioSelect,
+                help_text=spec.help_text,
+                error_messages={
+                    "required": f"Choose one: {spec.label.lower()}.",
+                    "invalid_choice": "Choose one of the options listed.",
+                },
+            )
 
 
 class CredentialForm(forms.Form):

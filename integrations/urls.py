@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import sync_pages, views
+from . import settings_pages, sync_pages, views
 
 urlpatterns = [
     path(
@@ -39,6 +39,11 @@ urlpatterns = [
         "salons/<slug:slug>/integrations/<uuid:pk>/reauthenticate/",
         views.IntegrationReauthView.as_view(),
         name="integration_reauth",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/settings/",
+        settings_pages.IntegrationSettingsView.as_view(),
+        name="integration_settings",
     ),
     path(
         "salons/<slug:slug>/integrations/<uuid:pk>/disconnect/",

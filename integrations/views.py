@@ -27,7 +27,13 @@ from .adapters.types import WebhookAuth
 from .call_budget import integration_call_budget
 from .connection_facts import connection_facts
 from .dates import format_clock, format_moment
-from .forms import MAX_VALUE_LENGTH, CredentialForm, TimezoneDecisionForm, guide_for
+from .forms import (
+    MAX_VALUE_LENGTH,
+    CredentialForm,
+    IntegrationSettingsForm,
+    TimezoneDecisionForm,
+    guide_for,
+)
 from .health import integration_issues_panel
 from .models import Integration, IntegrationStatus
 from .selectors import (
@@ -372,6 +378,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             recent_calls=integration_recent_calls(integration=integration),
             budget=integration_call_budget(integration=integration),
             facts=connection_facts(integration),
+            settings_form=IntegrationSettingsForm(integration=integration),
             webhook=webhook_info(integration),
             **status_extras(integration),
             issues=integration_issues_panel(integration),
