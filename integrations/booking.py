@@ -41,6 +41,7 @@ from .adapters.types import (
 from .alerts import alert_owners
 from .models import ApiCall, Integration, IntegrationStatus
 from .platform_calls import ensure_outside_transaction
+from .selectors import mirrored_appointment
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -218,7 +219,15 @@ class BookingService:
     def book(self, details: BookingRequest) -> Appointment:
         return self.run(self.adapter.book_appointment, details)
 
-    def cancel(self, appointment_id: str, *, late: bool = False) -> Appointment:
+    def cancel(
+        self, appointment_id: str, *, late: bool = False, known: Appointment | None = None
+    ) -> Appointment:
+        """Cancel on the platform. ``known`` (else the mirror's row) is told to the adapter
+        first: Phorest reads a cancelled appointment back by its date when a read by id 404s."""
+        if known is None and not self.integration._state.adding:
+            known = mirrored_appointment(integration=self.integration, platform_id=appointment_id)
+        if known is not None:
+            self.adapter.remember_appointment(known)
         return self.run(self.adapter.cancel_appointment, appointment_id, late=late)
 
     def customer_appointments(

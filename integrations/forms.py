@@ -7,7 +7,7 @@ import re
 
 from django import forms
 
-from .adapters.base import ConnectGuide, Field
+from .adapters.base import ConnectGuide, Field, setting_value
 from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class
 from .models import Integration
@@ -34,17 +34,24 @@ class TimezoneDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("use", "Use it"), ("keep", "Keep the salon's")])
 
 
-class BookingOptionsForm(forms.Form):
-    """One checkbox per booking choice the platform offers (integrations/booking_options.py)."""
+class IntegrationSettingsForm(forms.Form):
+    """The owner's choices for one integration: one field per ``owner_settings`` entry of its
+    adapter, showing the saved value (or the default)."""
 
-    def __init__(self, *args, options, **kwargs) -> None:
+    def __init__(self, *args, integration: Integration, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for option in options:
-            self.fields[option.field.name] = forms.BooleanField(
-                label=option.field.label,
-                help_text=option.field.help_text,
-                required=False,
-                initial=option.value,
+        adapter = get_adapter_class(integration.platform)
+        for spec in adapter.owner_settings:
+            self.fields[spec.name] = forms.ChoiceField(
+                label=spec.label,
+                choices=list(spec.choices),
+                initial=setting_value(adapter, integration.options, spec.name),
+                widget=forms.RadioSelect,
+                help_text=spec.help_text,
+                error_messages={
+                    "required": f"Choose one: {spec.label.lower()}.",
+                    "invalid_choice": "Choose one of the options listed.",
+                },
             )
 
 

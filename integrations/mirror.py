@@ -78,7 +78,7 @@ def _service(s: t.Service) -> dict[str, Any]:
 
 
 def _provider(p: t.Provider) -> dict[str, Any]:
-    return {"name": p.name[:200], "active": p.active}
+    return {"name": p.name[:200], "active": p.active, "online_bookable": p.online_bookable}
 
 
 def _location(loc: t.Location) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from .adapters.registry import get_adapter_class
-from .adapters.types import Capabilities
-from .models import ApiCall, Integration, Salon, derive_account_key
+from .adapters.types import Appointment, AppointmentStatus, Capabilities
+from .models import ApiCall, Integration, MirroredAppointment, Salon, derive_account_key
 
 WINDOW_HOURS = 24
 
@@ -71,6 +71,30 @@ def integration_capabilities(integration: Integration) -> Capabilities:
     """What this connection can do (a platform may narrow its capabilities per account, e.g.
     Vagaro without write access cannot book). No platform call."""
     return get_adapter_class(integration.platform).capabilities_for(integration.options or {})
+
+
+def mirrored_appointment(*, integration: Integration, platform_id: str) -> Appointment | None:
+    """The mirror's copy of one appointment, normalized: what SalonSync knows before asking the
+    platform (its date lets Phorest search a list when a read by id 404s)."""
+    row = MirroredAppointment.objects.filter(
+        integration=integration, platform_id=platform_id
+    ).first()
+    if row is None:
+        return None
+    return Appointment(
+        platform_id=row.platform_id,
+        status=AppointmentStatus(row.status),
+        start=row.start,
+        end=row.end,
+        customer_id=row.customer_ref,
+        service_id=row.service_ref,
+        provider_id=row.provider_ref,
+        location_id=row.location_ref,
+        service_name=row.service_name,
+        price=row.price,
+        created_at=row.platform_created_at,
+        updated_at=row.platform_updated_at,
+    )
 
 
 def integration_recent_calls(*, integration: Integration, limit: int = 20) -> list[ApiCall]:

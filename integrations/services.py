@@ -312,6 +312,30 @@ def integration_timezone_decide(*, integration: Integration, zone: str, accept: 
     return salon.timezone
 
 
+def integration_settings_update(*, integration: Integration, values: dict, user) -> list[str]:
+    """Save the owner's choices for the adapter's ``owner_settings`` into the integration's
+    options (other keys untouched); returns the names that changed."""
+    names = {spec.name for spec in get_adapter_class(integration.platform).owner_settings}
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        options = dict(locked.options or {})
+        changed = [n for n in sorted(names & set(values)) if options.get(n) != values[n]]
+        for name in changed:
+            options[name] = values[name]
+        if changed:
+            locked.options = options
+            locked.save(update_fields=["options", "updated_at"])
+    if changed:  # no audit table: a settings change is logged (who, what, to)
+        logger.info(
+            "integration %s settings changed by user %s: %s",
+            integration.pk,
+            getattr(user, "pk", None),
+            ", ".join(f"{n}={options[n]}" for n in changed),
+        )
+    integration.options = locked.options
+    return changed
+
+
 def _fill_salon_currency(salon: Salon, currency: str) -> None:
     """The platform's currency becomes the salon's unless the owner already chose one."""
     code = normalize_currency(currency)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import sync_pages, views
+from . import settings_pages, sync_pages, views
 
 urlpatterns = [
     path(
@@ -31,11 +31,6 @@ urlpatterns = [
         name="integration_timezone",
     ),
     path(
-        "salons/<slug:slug>/integrations/<uuid:pk>/options/",
-        views.IntegrationOptionsView.as_view(),
-        name="integration_options",
-    ),
-    path(
         "salons/<slug:slug>/integrations/<uuid:pk>/",
         views.IntegrationDetailView.as_view(),
         name="integration_detail",
@@ -44,6 +39,11 @@ urlpatterns = [
         "salons/<slug:slug>/integrations/<uuid:pk>/reauthenticate/",
         views.IntegrationReauthView.as_view(),
         name="integration_reauth",
+    ),
+    path(
+        "salons/<slug:slug>/integrations/<uuid:pk>/settings/",
+        settings_pages.IntegrationSettingsView.as_view(),
+        name="integration_settings",
     ),
     path(
         "salons/<slug:slug>/integrations/<uuid:pk>/disconnect/",

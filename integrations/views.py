@@ -24,14 +24,13 @@ from salons.roles import Action
 from .adapters.errors import ConfigurationError
 from .adapters.registry import get_adapter_class, platform_choices
 from .adapters.types import WebhookAuth
-from .booking_options import booking_options, booking_options_save
 from .call_budget import integration_call_budget
 from .connection_facts import connection_facts
 from .dates import format_clock, format_moment
 from .forms import (
     MAX_VALUE_LENGTH,
-    BookingOptionsForm,
     CredentialForm,
+    IntegrationSettingsForm,
     TimezoneDecisionForm,
     guide_for,
 )
@@ -379,7 +378,7 @@ class IntegrationDetailView(IntegrationPageMixin, TemplateView):
             recent_calls=integration_recent_calls(integration=integration),
             budget=integration_call_budget(integration=integration),
             facts=connection_facts(integration),
-            options_form=_options_form(integration),
+            settings_form=IntegrationSettingsForm(integration=integration),
             webhook=webhook_info(integration),
             **status_extras(integration),
             issues=integration_issues_panel(integration),
@@ -462,31 +461,6 @@ class IntegrationTimezoneView(IntegrationPageMixin, View):
             messages.success(
                 request, f"{self.salon.name} keeps {now}; {zone} will not be proposed again."
             )
-        return redirect(integration)
-
-
-def _options_form(integration: Integration) -> BookingOptionsForm | None:
-    options = booking_options(integration)
-    return BookingOptionsForm(options=options) if options else None
-
-
-class IntegrationOptionsView(IntegrationPageMixin, View):
-    """POST the booking choices (owner: Action.MANAGE_INTEGRATIONS); back to the status page."""
-
-    def get(self, request, *args, **kwargs):
-        return redirect(integration_get_for_salon(salon=self.salon, pk=kwargs["pk"]))
-
-    def post(self, request, *args, **kwargs):
-        integration = integration_get_for_salon(salon=self.salon, pk=kwargs["pk"])
-        form = BookingOptionsForm(request.POST, options=booking_options(integration))
-        if not form.fields or not form.is_valid():
-            messages.error(request, f"{integration.platform_name} has no such booking choices.")
-            return redirect(integration)
-        changed = booking_options_save(integration=integration, values=form.cleaned_data)
-        if changed:
-            messages.success(request, "Saved: " + "; ".join(changed) + ".")
-        else:
-            messages.info(request, "Nothing changed.")
         return redirect(integration)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:platform>/<int:pk>/desk/", views.desk, name="sandbox_desk"),
     path("accounts/<int:pk>/webhook/", views.webhook_url, name="sandbox_webhook_url"),
     path("accounts/<int:pk>/vagaro/", views.vagaro_settings, name="sandbox_vagaro_settings"),
+    path("accounts/<int:pk>/phorest/", views.phorest_settings, name="sandbox_phorest_settings"),
     path(
         "accounts/<int:pk>/mindbody-activation/",
         views.mindbody_activation,

@@ -126,3 +126,16 @@ class VagaroSettingsForm(forms.Form):
     wall_clock_read_times = forms.BooleanField(
         required=False, label="Read times are wall-clock digits with a Z"
     )
+
+
+class PhorestSettingsForm(forms.Form):
+    """A Phorest business's behaviour in the sandbox (docs/platforms/phorest.md §2.5, §7.7,
+    §7.8)."""
+
+    online_booking = forms.BooleanField(required=False, label="Uses Phorest online booking")
+    appointment_reads_404 = forms.BooleanField(
+        required=False, label="Reading an appointment by id answers 404"
+    )
+    cancel_answers_empty = forms.BooleanField(
+        required=False, label="A cancel answers 200 with no body"
+    )

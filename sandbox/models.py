@@ -66,6 +66,23 @@ class Account(models.Model):
     # link or code, docs/platforms/mindbody.md §1.2, §7.15). On for the demo; the sandbox page
     # turns it off to show the owner's first step.
     activated = models.BooleanField(default=True)
+    # Phorest only: whether the salon uses Phorest online booking. Off, its staff are hidden from
+    # online bookings and an availability search with isOnlineAvailability finds nothing
+    # (docs/platforms/phorest.md §2.5, §7.8; the flag's exact rules are UNCONFIRMED).
+    online_booking = models.BooleanField(
+        default=True, help_text="Phorest: the salon takes bookings through Phorest online booking."
+    )
+    # Phorest only: GET appointment by id answers 404, as it always did on one US tenant
+    # (docs/platforms/phorest.md §7.7).
+    appointment_reads_404 = models.BooleanField(
+        default=False, help_text="Phorest: reading an appointment by its id answers 404."
+    )
+    # Phorest only: what the cancel answers is UNCONFIRMED (docs/platforms/phorest.md §2.4). By
+    # default the cancelled appointments, as its sibling appointment/confirm does; on, an empty
+    # 200, so a client must read the appointment back.
+    cancel_answers_empty = models.BooleanField(
+        default=False, help_text="Phorest: the cancel answers 200 with no body."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -23,7 +23,14 @@ from django.views.decorators.http import require_http_methods
 from salonsync.demo_beat import poll_delay_text
 
 from . import calendar, data, faults, webhooks
-from .forms import BookForm, FaultForm, SlotSearchForm, VagaroSettingsForm, WebhookUrlForm
+from .forms import (
+    BookForm,
+    FaultForm,
+    PhorestSettingsForm,
+    SlotSearchForm,
+    VagaroSettingsForm,
+    WebhookUrlForm,
+)
 from .models import (
     ACTIVE,
     Account,
@@ -157,6 +164,21 @@ def vagaro_settings(request: HttpRequest, pk: int):
         setattr(account, name, value)
     account.save(update_fields=list(form.cleaned_data))
     messages.success(request, f"{account.name}: API settings saved.")
+    return redirect("sandbox_index")
+
+
+@login_required
+@require_http_methods(["POST"])
+def phorest_settings(request: HttpRequest, pk: int):
+    """A Phorest business's sandbox switches: whether it uses online booking (§2.5, §7.8) and
+    whether its appointment reads by id answer 404 (docs/platforms/phorest.md §7.7)."""
+    account = get_object_or_404(Account, pk=pk, platform=Platform.PHOREST)
+    form = PhorestSettingsForm(request.POST)
+    form.is_valid()  # two optional check boxes: any post is valid
+    for name, value in form.cleaned_data.items():
+        setattr(account, name, value)
+    account.save(update_fields=list(form.cleaned_data))
+    messages.success(request, f"{account.name}: Phorest settings saved.")
     return redirect("sandbox_index")
 
 

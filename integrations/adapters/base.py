@@ -70,17 +70,6 @@ class Field:
 
 
 @dataclass(frozen=True)
-class OptionField:
-    """A yes/no choice the owner makes about how SalonSync books on the platform, kept in the
-    integration's options under ``name`` (the adapter reads it with the same default)."""
-
-    name: str
-    label: str
-    default: bool
-    help_text: str = ""
-
-
-@dataclass(frozen=True)
 class ConnectGuide:
     """What the connect page tells an owner: what to paste and where to find it."""
 
@@ -103,6 +92,19 @@ class Region:
     choice: str  # on the connect form
     setting: str  # the Django setting that overrides the URL (the sandbox points it at itself)
     default_url: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A per-integration choice the owner sees and may change on the integration's page, saved
+    in ``Integration.options[name]``; ``default`` applies until they choose (and to any value
+    that is not one of ``choices``)."""
+
+    name: str
+    label: str
+    choices: tuple[tuple[str, str], ...]  # (saved value, what the page says)
+    default: str
+    help_text: str = ""
 
 
 @dataclass
@@ -135,8 +137,6 @@ class PlatformAdapter(ABC):
     default_base_url: ClassVar[str]
     credential_fields: ClassVar[tuple[Field, ...]] = ()
     account_fields: ClassVar[tuple[Field, ...]] = ()
-    # Booking choices the owner makes on the integration page (integrations/booking_options.py).
-    option_fields: ClassVar[tuple[OptionField, ...]] = ()
     # Platform status string -> normalized status; unknown values fall back to the default.
     status_map: ClassVar[Mapping[str, AppointmentStatus]] = {}
     default_status: ClassVar[AppointmentStatus] = AppointmentStatus.BOOKED
@@ -151,6 +151,8 @@ class PlatformAdapter(ABC):
     regions: ClassVar[Mapping[str, Region]] = {}
     # True where the business must approve SalonSync before any login works (``activation``).
     needs_activation: ClassVar[bool] = False
+    # Choices the owner makes per integration (integrations/settings_pages.py shows them).
+    owner_settings: ClassVar[tuple[Setting, ...]] = ()
 
     def __init__(self, config: AdapterConfig) -> None:
         self.initialize(config)
@@ -173,6 +175,7 @@ class PlatformAdapter(ABC):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigurationError(f"Unknown time zone {config.timezone!r}.") from exc
         self._token: Token | None = config.token
+        self._known: dict[str, Appointment] = {}
         extra = {"sleep": config.sleep} if config.sleep else {}
         self.http = HttpClient(
             platform=self.platform,
@@ -220,6 +223,19 @@ class PlatformAdapter(ABC):
     def _fetch_token(self, current: Token | None) -> Token:
         """Issue (or renew ``current``) an access token. Platforms with tokens override this."""
         raise UnsupportedOperation("This platform does not use tokens.", platform=self.platform)
+
+    def setting(self, name: str) -> str:
+        """The owner's choice for one of ``owner_settings``, or its default."""
+        return setting_value(type(self), self.config.options, name)
+
+    def remember_appointment(self, appointment: Appointment) -> None:
+        """What SalonSync already holds for an appointment (its mirror row), told before a call
+        about it. A platform whose read by id is unreliable can search a list around its date or
+        answer from it (Phorest, docs/platforms/phorest.md §7.7); the others need not use it."""
+        self._known[appointment.platform_id] = appointment
+
+    def known_appointment(self, appointment_id: str) -> Appointment | None:
+        return self._known.get(str(appointment_id))
 
     @classmethod
     def capabilities_for(cls, options: Mapping[str, Any]) -> Capabilities:
@@ -401,6 +417,16 @@ _DEFAULT_MESSAGES: dict[type[IntegrationError], str] = {
     RateLimitError: "The platform is rate limiting us.",
     UnsupportedOperation: "The platform cannot do this.",
 }
+
+
+def setting_value(
+    adapter_class: type[PlatformAdapter], options: Mapping[str, Any] | None, name: str
+) -> str:
+    """An owner setting's saved value when it is one of its choices, else its default. A
+    function of the class and options, so pages can read it without building an adapter."""
+    spec = next(s for s in adapter_class.owner_settings if s.name == name)
+    value = (options or {}).get(name)
+    return value if value in {choice for choice, _ in spec.choices} else spec.default
 
 
 def parse_iso_datetime(value: str) -> datetime:

@@ -19,8 +19,8 @@ from .base import (
     AdapterConfig,
     ConnectGuide,
     Field,
-    OptionField,
     PlatformAdapter,
+    Setting,
     daterange_chunks,
     parse_iso_datetime,
 )
@@ -173,24 +173,26 @@ class MindbodyAdapter(PlatformAdapter):
     settings_options = {"api_key": "MINDBODY_API_KEY"}  # the app's developer key
     # addappointment's SendEmail (default false) and ApplyPayment (default true), decided by the
     # salon rather than left to Mindbody's defaults (docs/platforms/mindbody.md §7.5).
-    option_fields = (
-        OptionField(
+    owner_settings = (
+        Setting(
             "send_email",
-            "Email the client Mindbody's booking confirmation",
-            default=True,
-            help_text=(
-                "Mindbody sends it only if the client has an email address and your site's "
-                "automatic emails are set up. Without this, a booking SalonSync makes is silent."
+            "Booking confirmation",
+            choices=(
+                ("yes", "Mindbody emails the client its booking confirmation"),
+                ("no", "No email from Mindbody"),
             ),
+            default="yes",
+            help_text="Mindbody sends it only to a client with an email address, and only if "
+            "your site's automatic emails are set up.",
         ),
-        OptionField(
+        Setting(
             "apply_payment",
-            "Pay for the appointment from the client's pass or package",
-            default=False,
-            help_text=(
-                "Off: the appointment is booked unpaid and checked out at the front desk as usual. "
-                "On: Mindbody uses a pass the client holds, as it would for an online booking."
+            "Paying for a booking",
+            choices=(
+                ("no", "Booked unpaid: checked out at the front desk as usual"),
+                ("yes", "Paid from a pass or package the client holds, as online bookings are"),
             ),
+            default="no",
         ),
     )
     needs_activation = True  # docs/platforms/mindbody.md §1.2, §7.15
@@ -537,8 +539,8 @@ class MindbodyAdapter(PlatformAdapter):
             # Both decided explicitly (docs/platforms/mindbody.md §7.5): Mindbody's defaults are
             # no email and paying from the client's pass. The salon's own automatic emails go out
             # unless it turned them off here; a pass is used only when the salon says so.
-            "SendEmail": bool(self.config.options.get("send_email", True)),
-            "ApplyPayment": bool(self.config.options.get("apply_payment", False)),
+            "SendEmail": self.setting("send_email") == "yes",
+            "ApplyPayment": self.setting("apply_payment") == "yes",
         }
         if details.notes:
             body["Notes"] = details.notes

@@ -29,6 +29,7 @@ from .base import (
     Field,
     PlatformAdapter,
     Region,
+    Setting,
     daterange_chunks,
     parse_iso_datetime,
 )
@@ -75,6 +76,10 @@ EU_URL = "https://api-gateway-eu.phorest.com/third-party-api-server/api/business
 US_URL = "https://api-gateway-us.phorest.com/third-party-api-server/api/business"
 MAX_RANGE_DAYS = 31  # "Max date range allowed is 31 days" on appointment lists
 PAGE_SIZE = 100  # documented maximum 200 for staff; unconfirmed elsewhere
+
+# How far around an appointment's known date the list is searched when the read by id 404s
+# (docs/platforms/phorest.md §7.7): a day each side, as the date may be read in another zone.
+LIST_SEARCH_DAYS = 1
 
 # activationState says whether the appointment holds its time; state says how far it got.
 ACTIVATION_STATES: dict[str, AppointmentStatus | None] = {
@@ -142,18 +147,41 @@ class PhorestAdapter(PlatformAdapter):
         },
         note="Phorest sends no webhooks: SalonSync keeps your appointments current by polling.",
     )
+    # SalonSync books for the salon (the owner accepts a suggestion), so by default it searches
+    # the salon's own calendar; Phorest's online-booking rules are the owner's choice
+    # (isOnlineAvailability, docs/platforms/phorest.md §2.5, §7.16).
+    owner_settings = (
+        Setting(
+            "availability",
+            "Openings SalonSync offers",
+            choices=(
+                (
+                    "salon",
+                    "The salon's calendar: every working staff member, as the front desk books",
+                ),
+                ("online", "Only what Phorest Online Booking offers your clients"),
+            ),
+            default="salon",
+            help_text="Choose online booking only if your Phorest online booking shows the "
+            "staff and services you want suggested; a salon without it would get no openings.",
+        ),
+    )
     uses_token = False
-    # ``state`` values. BOOKED/CHECKED_IN/PAID are seen in live code; the rest appear in one
-    # low-weight source only and are mapped in case they exist.
+    # ``state`` values. BOOKED/CHECKED_IN/PAID are seen in live code; the rest are listed by one
+    # low-weight source only (docs/platforms/phorest.md §2.4) and mapped in case they exist. How
+    # Phorest marks a no-show is UNCONFIRMED: that source's ``NO_SHOW`` is read as one, and any
+    # state not listed here reads as REQUESTED (held, not booked), never as BOOKED.
     status_map = {
         "BOOKED": AppointmentStatus.BOOKED,
         "CHECKED_IN": AppointmentStatus.ARRIVED,
         "PAID": AppointmentStatus.COMPLETED,
         "ARRIVED": AppointmentStatus.ARRIVED,
         "STARTED": AppointmentStatus.ARRIVED,
+        "COMPLETED": AppointmentStatus.COMPLETED,
         "NO_SHOW": AppointmentStatus.NO_SHOW,
+        "CANCELLED": AppointmentStatus.CANCELLED,
     }
-    default_status = AppointmentStatus.BOOKED
+    default_status = AppointmentStatus.REQUESTED
 
     def initialize(self, config: AdapterConfig) -> None:
         super().initialize(config)
@@ -182,6 +210,9 @@ class PhorestAdapter(PlatformAdapter):
                     # The branch's currencyCode (GET /{businessId}/branch); see
                     # docs/currency-and-dates.md.
                     currency=normalize_currency(location.raw.get("currencyCode")),
+                    # Kept in the options, so syncs read wall-clock times without listing the
+                    # branches every run (only the daily and full syncs read catalogs).
+                    facts={"branch_timezone": location.timezone} if location.timezone else {},
                 )
         return ConnectionResult(ok=False, message="This business has no branch with that ID.")
 
@@ -217,7 +248,7 @@ class PhorestAdapter(PlatformAdapter):
         body = {
             "startTime": window[0],
             "endTime": window[1],
-            "isOnlineAvailability": bool(self.options.get("online_availability", True)),
+            "isOnlineAvailability": self.setting("availability") == "online",
             "clientServiceSelections": [{"serviceSelections": [selection]}],
         }
         answer = self.http.request(
@@ -249,13 +280,36 @@ class PhorestAdapter(PlatformAdapter):
         return self.normalize(data, "provider")
 
     def get_appointment(self, appointment_id: str) -> Appointment:
-        # Some tenants 404 here for existing appointments (docs/platforms/phorest.md §7.7); without
-        # a date there is no cheap list fallback, so the NotFoundError is passed on.
-        data = self.http.request(
-            "get_appointment", "GET", self._path("appointment", obj=appointment_id)
-        )
+        """By id; where that 404s (some tenants do for existing appointments,
+        docs/platforms/phorest.md §7.7) the list is searched around the date SalonSync knows
+        (``remember_appointment``). Without a known date there is no cheap search, so the
+        NotFoundError is passed on."""
+        try:
+            data = self.http.request(
+                "get_appointment", "GET", self._path("appointment", obj=appointment_id)
+            )
+        except NotFoundError:
+            found = self._search_list(appointment_id)
+            if found is None:
+                raise
+            return found
         self._load_zones()
         return self.normalize(data, "appointment")
+
+    def _search_list(self, appointment_id: str) -> Appointment | None:
+        known = self.known_appointment(appointment_id)
+        if known is None:
+            return None
+        self._load_zones()
+        day = known.start.astimezone(self.branch_zone(self.branch_id)).date()
+        params = {"fetch_canceled": "true", "fetch_deleted": "true"}
+        if known.customer_id:  # fewer rows; re-checked below (§7.1)
+            params["client_id"] = known.customer_id
+        first, last = day - timedelta(days=LIST_SEARCH_DAYS), day + timedelta(days=LIST_SEARCH_DAYS)
+        for raw in self._appointment_rows(first, last, self.branch_id, params):
+            if str(raw.get("appointmentId")) == str(appointment_id):
+                return self.normalize(raw, "appointment")
+        return None
 
     def get_customer_appointments(
         self, customer_id: str, filters: AppointmentFilters | None = None
@@ -346,8 +400,8 @@ class PhorestAdapter(PlatformAdapter):
     def iter_locations(self) -> Iterator[Location]:
         for raw in self._paged("list_locations", self._path("branches"), "branches", {}):
             location = self.normalize(raw, "location")
-            if location.timezone:
-                self._zones.setdefault(location.platform_id, self._zone(location.timezone))
+            if location.timezone:  # the branch's word is fresher than a saved option
+                self._zones[location.platform_id] = self._zone(location.timezone)
             yield location
 
     # -- writes ---------------------------------------------------------------------------------
@@ -409,7 +463,9 @@ class PhorestAdapter(PlatformAdapter):
         )
 
     def cancel_appointment(self, appointment_id: str, *, late: bool = False) -> Appointment:
-        """Cancel, then re-read. Phorest records no late flag: ``late`` only labels the result."""
+        """Cancel, then re-read. A 2xx answer is the cancellation: when the re-read finds nothing
+        (by id and list both, §7.7), the result is built from what SalonSync knew. Phorest records
+        no late flag: ``late`` only labels the result."""
         answer = self.http.request(
             "cancel_appointment",
             "POST",
@@ -428,13 +484,25 @@ class PhorestAdapter(PlatformAdapter):
             try:
                 appointment = self.get_appointment(appointment_id)
             except NotFoundError:
-                raise NotFoundError(
-                    "Phorest accepted the cancellation but would not return the appointment.",
-                    platform=self.platform,
-                    status_code=404,
-                ) from None
+                appointment = self._cancelled_as_known(appointment_id)
         status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
         return replace(appointment, status=status)
+
+    def _cancelled_as_known(self, appointment_id: str) -> Appointment:
+        """Phorest accepted the cancellation but returns the appointment by no read."""
+        logger.warning("phorest: cancelled %s, but no read returns it", appointment_id)
+        known = self.known_appointment(appointment_id)
+        if known is not None:
+            return known
+        # Nothing known but the id: the times are the cancellation's, not the appointment's.
+        now = datetime.now(UTC)
+        return Appointment(
+            platform_id=str(appointment_id),
+            status=AppointmentStatus.CANCELLED,
+            start=now,
+            end=now,
+            location_id=self.branch_id,
+        )
 
     # -- normalization --------------------------------------------------------------------------
     def normalize_appointment(self, data: Mapping[str, Any]) -> Appointment:
@@ -476,6 +544,9 @@ class PhorestAdapter(PlatformAdapter):
         if ACTIVATION_STATES.get(activation) is not None:
             return ACTIVATION_STATES[activation]
         status = self.map_status(data.get("state"))
+        if activation is not None and activation not in ACTIVATION_STATES:
+            # An unknown activationState could be a no-show or a hold: never read as booked.
+            return AppointmentStatus.REQUESTED if status.is_active else status
         if status is AppointmentStatus.BOOKED and data.get("confirmed") is True:
             return AppointmentStatus.CONFIRMED
         return status
@@ -515,9 +586,14 @@ class PhorestAdapter(PlatformAdapter):
         return Provider(
             platform_id=str(self.require(data, "staffId")),
             name=name,
-            # Hidden-from-online-booking staff are not offered to clients
-            # (docs/platforms/phorest.md §7.8).
-            active=not (data.get("archived") or data.get("hideFromOnlineBookings")),
+            # SalonSync books for the salon, so staff hidden from online bookings stay active;
+            # archived staff and staff off the appointment screen are not bookable at all
+            # (docs/platforms/phorest.md §7.8). ``raw["hideFromOnlineBookings"]`` and
+            # ``online_bookable`` keep the online flag for client-facing pages.
+            active=not (
+                data.get("archived") or data.get("deleted") or data.get("hideFromAppointmentScreen")
+            ),
+            online_bookable=not data.get("hideFromOnlineBookings"),
             raw=dict(data),
         )
 

@@ -144,6 +144,9 @@ class Provider:
     platform_id: str
     name: str
     active: bool = True
+    # Offered to clients by the platform's own online booking (None: the platform does not say).
+    # A client-facing page can respect it; bookings SalonSync makes for the salon do not.
+    online_bookable: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

@@ -82,6 +82,8 @@ class MirroredService(MirrorRow):
 class MirroredProvider(MirrorRow):
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+    # Offered by the platform's own online booking (Provider.online_bookable; None: not said).
+    online_bookable = models.BooleanField(null=True)
 
     class Meta:
         constraints = _unique("mirror_provider_once")

@@ -8,7 +8,10 @@ with one branch), Spring-style ``_embedded`` + zero-based ``page`` lists, and th
 of docs/platforms/phorest.md §5: availability and bookings speak UTC instants, appointment reads
 carry ``appointmentDate`` plus a wall-clock ``startTime``/``endTime`` in the branch's zone. Phorest
 sends no webhooks (docs/platforms/phorest.md §6). Where that page leaves a point UNCONFIRMED, this
-follows the reading of integrations/adapters/phorest.py.
+takes the reading its evidence gives and says so; two sandbox switches on the Account (the sandbox
+page sets them) play tenants the page describes: a salon without online booking
+(``online_booking``), one whose appointment reads by id answer 404 (``appointment_reads_404``,
+§7.7), and the other reading of the cancel's UNCONFIRMED answer (``cancel_answers_empty``).
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ MAX_PAGE_SIZE = 200  # documented for staff and categories; applied everywhere h
 
 # Internal status -> (activationState, state, confirmed). activationState says whether the
 # appointment holds its time, state how far it got; Phorest records no late-cancel flag.
-# NO_SHOW is a ``state`` only one low-weight source lists; the adapter maps it, so it is used.
+# How Phorest marks a no-show is UNCONFIRMED (docs/platforms/phorest.md §2.4): the one source
+# with a ``state`` enum ([GHL], low weight) lists NO_SHOW, so a no-show is written that way.
 APPOINTMENT_STATES: dict[str, tuple[str, str, bool]] = {
     Status.REQUESTED: ("RESERVED", "BOOKED", False),
     Status.BOOKED: ("ACTIVE", "BOOKED", False),
@@ -314,7 +318,8 @@ def _staff(provider: Provider) -> dict:
         "gender": None,
         "notes": "",
         "onlineProfile": "",
-        "hideFromOnlineBookings": False,
+        # A salon without online booking hides its staff from it (docs/platforms/phorest.md §7.8).
+        "hideFromOnlineBookings": not account.online_booking,
         "hideFromAppointmentScreen": False,
         "imageUrl": None,
         "disqualifiedServices": [],
@@ -668,7 +673,8 @@ def appointment_list(request, account):
 @_endpoint("GET")
 def appointment_detail(request, account, appointment_id):
     appt = _appointments(account).filter(ext_id=appointment_id).first()
-    if appt is None:
+    # One US tenant answered 404 here for every appointment (docs/platforms/phorest.md §7.7).
+    if appt is None or account.appointment_reads_404:
         raise _Refusal(404, f"Appointment {appointment_id} not found")
     return JsonResponse(
         _appointment(
@@ -695,6 +701,10 @@ def appointment_cancel(request, account):
             cancelled = [calendar.cancel(found[i]) for i in dict.fromkeys(ids)]
     except calendar.CalendarError as exc:
         raise _Refusal(400, exc.message, "APPOINTMENT_NOT_CANCELLABLE") from None
+    # The answer is UNCONFIRMED (docs/platforms/phorest.md §2.4): by default the appointments, as
+    # appointment/confirm answers; the sandbox switch gives an empty 200 instead.
+    if account.cancel_answers_empty:
+        return HttpResponse(status=200)
     return JsonResponse(
         {"_embedded": {"appointments": [_appointment(a) for a in cancelled]}, "links": []}
     )
@@ -740,6 +750,11 @@ def availability(request, account):
         if selection.get("staffId"):
             staff = _lookup(account.providers, selection["staffId"], "staff")
         wanted.append((service, staff))
+    if body.get("isOnlineAvailability") is True and not account.online_booking:
+        # The search honours the salon's online-booking settings (docs/platforms/phorest.md
+        # §2.5; the flag's exact rules are UNCONFIRMED): every staff member is hidden from
+        # online bookings, so nobody is offered.
+        return JsonResponse({"data": [], "links": []})
 
     zone = ZoneInfo(account.timezone)
     slots = calendar.open_slots(

@@ -283,3 +283,25 @@ def test_vagaro_desk_sends_the_real_emulators_webhook(user_client, monkeypatch, 
     assert sent.headers["X-Vagaro-Signature"] == "verify-me"
     assert json.loads(sent.body)["type"] == "appointment"
     assert delivery.state == WebhookDelivery.State.DELIVERED
+
+
+def test_the_index_sets_a_phorest_business_switches(user_client, db):
+    phorest = data.seed_account(
+        platform="phorest", account_id="biz-sw", branch_id="br-sw", name="P",
+        username="global/u", password="p", clients=2,
+    )  # fmt: skip
+    page = user_client.get("/sandbox/").content.decode()
+    assert 'data-testid="phorest-settings-form"' in page
+    url = f"/sandbox/accounts/{phorest.pk}/phorest/"
+    response = user_client.post(url, {"appointment_reads_404": "on", "cancel_answers_empty": "on"})
+    assert response.status_code == 302
+    phorest.refresh_from_db()
+    assert (phorest.online_booking, phorest.appointment_reads_404) == (False, True)
+    assert phorest.cancel_answers_empty is True
+    assert user_client.post(f"/sandbox/accounts/{data_mindbody_pk(db)}/phorest/").status_code == 404
+
+
+def data_mindbody_pk(db) -> int:
+    return data.seed_account(
+        platform="mindbody", account_id="-7", name="M", username="u", password="p", clients=1
+    ).pk

@@ -530,3 +530,71 @@ def replace_start(request: BookingRequest, start: datetime, customer: str) -> Bo
 def _z(value: datetime) -> str:
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+# -- tenants the evidence describes (sandbox switches) --------------------------------------------
+def test_a_salon_without_online_booking_gets_openings_from_its_own_calendar(salon):
+    """docs/platforms/phorest.md §2.5, §7.8: without online booking every staff member is hidden
+    from it, so an online-availability search finds nothing; SalonSync's default searches the
+    salon's calendar and keeps the staff bookable."""
+    account = salon["account"]
+    account.online_booking = False
+    account.save()
+    day = future_day()
+    filters = AvailabilityFilters(service_ids=("SvcCut",))
+    salon_side, transport = make_adapter(account)
+    slots = salon_side.get_availability(day, day, filters)
+    assert slots and b'"isOnlineAvailability": false' in transport.requests[-1].body
+    online, _ = make_adapter(account, availability="online")
+    assert online.get_availability(day, day, filters) == []
+    staff = list(salon_side.iter_providers())
+    assert [(p.platform_id, p.active, p.online_bookable) for p in staff] == [
+        ("StaffJordan1", True, False),
+        ("StaffSam2", True, False),
+    ]
+
+
+def test_online_booking_salon_answers_both_searches(salon):
+    day = future_day()
+    filters = AvailabilityFilters(service_ids=("SvcCut",))
+    online, _ = make_adapter(salon["account"], availability="online")
+    salon_side, _ = make_adapter(salon["account"])
+    assert online.get_availability(day, day, filters) == salon_side.get_availability(
+        day, day, filters
+    )
+
+
+@pytest.mark.parametrize("empty_answer", [False, True])
+def test_cancel_on_a_tenant_whose_reads_by_id_404(salon, empty_answer):
+    """docs/platforms/phorest.md §7.7: GET appointment/{id} answers 404; a 2xx cancel is still a
+    success, read back from the list around the date SalonSync knows."""
+    account = salon["account"]
+    account.appointment_reads_404, account.cancel_answers_empty = True, empty_answer
+    account.save()
+    adapter, transport = make_adapter(account)
+    booked = adapter.book_appointment(
+        BookingRequest(
+            customer_id="Client2",
+            service_id="SvcCut",
+            provider_id="StaffSam2",
+            start=at(future_day(9), "10:00"),
+        )
+    )
+    with pytest.raises(NotFoundError):
+        adapter.get_appointment(booked.platform_id)  # nothing known: no list search
+
+    adapter.remember_appointment(booked)
+    cancelled = adapter.cancel_appointment(booked.platform_id)
+    assert (cancelled.platform_id, cancelled.status) == (
+        booked.platform_id,
+        AppointmentStatus.CANCELLED,
+    )
+    assert cancelled.start == booked.start
+    assert cancelled.raw["activationState"] == "CANCELED"  # read from Phorest, not made up
+    assert Appointment.objects.get(ext_id=booked.platform_id).status == Status.CANCELLED
+    listed = queries(transport, "/appointment")
+    if empty_answer:
+        assert listed[-1]["client_id"] == ["Client2"]
+        assert listed[-1]["fetch_canceled"] == ["true"]
+    else:
+        assert listed == []  # the cancel's answer carried the appointment: no list search

@@ -851,7 +851,7 @@ def test_booking_is_never_blindly_retried(adapter, failure):
 
 
 def test_booking_uses_the_only_location_and_options(harness):
-    options = {"api_key": API_KEY, "apply_payment": True, "send_email": False}
+    options = {"api_key": API_KEY, "apply_payment": "yes", "send_email": "no"}
     adapter = MindbodyAdapter(harness.config(options=options))
     with Mock() as rsps:
         authed(rsps)

@@ -6,6 +6,7 @@ import base64
 import itertools
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
@@ -27,6 +28,7 @@ from integrations.adapters.errors import (
 )
 from integrations.adapters.phorest import PATHS, PhorestAdapter
 from integrations.adapters.types import (
+    Appointment,
     AppointmentFilters,
     AppointmentStatus,
     AvailabilityFilters,
@@ -118,6 +120,17 @@ def test_test_connection_reads_branch_name_and_zone(h, rsps):
     assert result.account_name == "Demo Salon Midtown"
     assert result.timezone == "Europe/Dublin"
     assert query(rsps.calls[0]) == {"size": ["100"], "page": ["0"]}
+    assert result.facts == {"branch_timezone": "Europe/Dublin"}  # saved: no branch list per sync
+
+
+def test_a_saved_branch_zone_spares_the_branch_list_and_a_fresh_one_wins(h, rsps):
+    rsps.get(appointments_url(h), json=listing("appointments", [appointment(1)]))
+    a = adapter(h, branch_timezone="Europe/Dublin")
+    [appt] = list(a.iter_appointments(date(2026, 3, 14), date(2026, 3, 14)))
+    assert appt.start.tzinfo == ZoneInfo("Europe/Dublin") and len(rsps.calls) == 1
+    h.stub_branches(rsps, time_zone="America/New_York")  # the branch moved: its word wins
+    list(a.iter_locations())
+    assert a.branch_zone(BRANCH) == NY
 
 
 def test_test_connection_unknown_branch_is_not_ok(h, rsps):
@@ -287,6 +300,8 @@ def test_appointment_without_end_uses_duration(h):
         ({"state": "CHECKED_IN"}, AppointmentStatus.ARRIVED),
         ({"state": "PAID"}, AppointmentStatus.COMPLETED),
         ({"state": "NO_SHOW"}, AppointmentStatus.NO_SHOW),
+        ({"state": "COMPLETED"}, AppointmentStatus.COMPLETED),
+        ({"state": "CANCELLED"}, AppointmentStatus.CANCELLED),
         ({"activationState": "RESERVED"}, AppointmentStatus.REQUESTED),
         ({"activationState": "CANCELED"}, AppointmentStatus.CANCELLED),
         ({"activationState": "CANCELLED"}, AppointmentStatus.CANCELLED),
@@ -298,14 +313,24 @@ def test_status_map(h, changes, expected):
     assert ny_adapter(h).normalize(raw, "appointment").status is expected
 
 
-def test_unknown_status_is_safe_default_and_logged(h, caplog):
+def test_unknown_status_is_never_booked_and_logged(h, caplog):
+    """How Phorest marks a no-show is UNCONFIRMED (docs/platforms/phorest.md §2.4): a state or
+    activationState not in the evidence could be one, so it reads as REQUESTED, not BOOKED."""
     a = ny_adapter(h)
     with caplog.at_level(logging.WARNING):
-        weird = a.normalize(appointment(1, state="TELEPORTED", confirmed=False), "appointment")
+        weird = a.normalize(appointment(1, state="TELEPORTED", confirmed=True), "appointment")
         odd = a.normalize(appointment(2, activationState="LIMBO", state="PAID"), "appointment")
-    assert weird.status is AppointmentStatus.BOOKED
-    assert odd.status is AppointmentStatus.COMPLETED
-    assert "TELEPORTED" in caplog.text and "LIMBO" in caplog.text
+        held = a.normalize(appointment(3, activationState="ARCHIVED"), "appointment")
+    assert weird.status is AppointmentStatus.REQUESTED
+    assert odd.status is AppointmentStatus.COMPLETED  # a known state that is not "booked"
+    assert held.status is AppointmentStatus.REQUESTED  # ARCHIVED + BOOKED + confirmed
+    assert "TELEPORTED" in caplog.text and "LIMBO" in caplog.text and "ARCHIVED" in caplog.text
+
+
+def test_no_show_fixture_reads_as_no_show(h):
+    appt = ny_adapter(h).normalize(fixture("appointment_no_show"), "appointment")
+    assert appt.status is AppointmentStatus.NO_SHOW
+    assert not appt.status.is_active
 
 
 def test_unreadable_object_is_a_validation_error(h):
@@ -454,15 +479,26 @@ def test_iter_services(h, rsps):
     assert [s.name for s in h.adapter().iter_services()] == ["Cut & Blow Dry"]
 
 
-def test_iter_providers_skips_other_branches_and_flags_hidden(h, rsps):
+def test_iter_providers_keeps_hidden_online_staff_for_salon_booking(h, rsps):
+    """docs/platforms/phorest.md §7.8: staff hidden from online bookings stay bookable by the
+    salon (flagged not online-bookable); archived, off the appointment screen, or of another
+    branch they are not."""
     staff = [
         fixture("staff"),
         fixture("staff") | {"staffId": "elsewhere", "branchId": "other-branch"},
-        fixture("staff") | {"staffId": "hidden", "hideFromOnlineBookings": True},
+        fixture("staff_hidden_online"),
+        fixture("staff") | {"staffId": "off-screen", "hideFromAppointmentScreen": True},
+        fixture("staff") | {"staffId": "gone", "archived": True},
     ]
     rsps.get(f"{h.branch_url}/staff", json=listing("staffs", staff))
     found = list(h.adapter().iter_providers())
-    assert [(p.platform_id, p.active) for p in found] == [(STAFF, True), ("hidden", False)]
+    assert [(p.platform_id, p.active, p.online_bookable) for p in found] == [
+        (STAFF, True, True),
+        ("HiDdEn0nL1nE0aBcDeFgHi", True, False),
+        ("off-screen", False, True),
+        ("gone", False, True),
+    ]
+    assert found[1].raw["hideFromOnlineBookings"] is True
 
 
 def test_iter_locations(h, rsps):
@@ -489,7 +525,8 @@ def test_get_availability_sends_utc_window_and_reads_slots(h, rsps):
         match=[matchers.json_params_matcher(request)],
     )
     filters = AvailabilityFilters(service_ids=(SERVICE,), provider_ids=(STAFF,))
-    [slot] = h.adapter().get_availability(date(2026, 3, 14), date(2026, 3, 14), filters)
+    online = adapter(h, availability="online")  # the documented sample asks for online rules
+    [slot] = online.get_availability(date(2026, 3, 14), date(2026, 3, 14), filters)
     assert slot.start == datetime(2026, 3, 14, 14, 30, tzinfo=UTC)
     assert slot.end == datetime(2026, 3, 14, 15, 15, tzinfo=UTC)
     assert (slot.provider_id, slot.service_id, slot.location_id) == (STAFF, SERVICE, BRANCH)
@@ -532,6 +569,21 @@ def test_get_availability_chunks_long_ranges(h, rsps):
     a.get_availability(date(2026, 3, 2), date(2026, 3, 12), AvailabilityFilters(service_ids=("s",)))
     bodies = [json.loads(c.request.body) for c in rsps.calls]
     assert [b["startTime"][:10] for b in bodies] == ["2026-03-02", "2026-03-09"]
+
+
+@pytest.mark.parametrize("choice", [None, "salon", "bogus", True])
+def test_get_availability_searches_the_salon_calendar_unless_the_owner_chose_online(
+    h, rsps, choice
+):
+    """SalonSync books for the salon: isOnlineAvailability is false unless the integration's
+    ``availability`` setting is "online" (docs/platforms/phorest.md §2.5, §7.16)."""
+    rsps.post(f"{h.branch_url}/appointments/availability", json={"data": []})
+    options = {"branch_timezone": "America/New_York"}
+    if choice is not None:
+        options["availability"] = choice
+    filters = AvailabilityFilters(service_ids=(SERVICE,))
+    adapter(h, **options).get_availability(date(2026, 3, 2), date(2026, 3, 2), filters)
+    assert json.loads(rsps.calls[0].request.body)["isOnlineAvailability"] is False
 
 
 def test_get_availability_needs_a_service(h):
@@ -656,11 +708,63 @@ def test_cancel_uses_returned_appointments_and_labels_late(h, rsps):
     assert len(rsps.calls) == 1
 
 
-def test_cancel_read_back_404(h, rsps):
+def known(appointment_id: str = "appt-1", **changes) -> Appointment:
+    """What the mirror holds for an appointment (BookingService.cancel tells the adapter)."""
+    values = {
+        "platform_id": appointment_id,
+        "status": AppointmentStatus.BOOKED,
+        "start": datetime(2026, 3, 14, 14, 30, tzinfo=NY),
+        "end": datetime(2026, 3, 14, 15, 15, tzinfo=NY),
+        "customer_id": CLIENT,
+    }
+    return Appointment(**(values | changes))
+
+
+def test_get_appointment_404_searches_the_list_around_the_known_date(h, rsps):
+    """docs/platforms/phorest.md §7.7: GET by id 404s on some tenants; the list finds it."""
+    rsps.get(f"{h.branch_url}/appointment/appt-2", status=404)
+    rows = [appointment(1), appointment(2, activationState="CANCELED")]
+    rsps.get(appointments_url(h), json=listing("appointments", rows))
+    a = ny_adapter(h)
+    a.remember_appointment(known("appt-2"))
+    found = a.get_appointment("appt-2")
+    assert (found.platform_id, found.status) == ("appt-2", AppointmentStatus.CANCELLED)
+    sent = query(rsps.calls[1])
+    assert (sent["from_date"], sent["to_date"]) == (["2026-03-13"], ["2026-03-15"])
+    assert sent["client_id"] == [CLIENT]
+    assert sent["fetch_canceled"] == ["true"] and sent["fetch_deleted"] == ["true"]
+
+
+def test_cancel_is_a_success_when_the_read_back_404s(h, rsps):
     rsps.post(f"{h.branch_url}/appointment/cancel", status=200, body="")
     rsps.get(f"{h.branch_url}/appointment/appt-1", status=404)
-    with pytest.raises(NotFoundError, match="accepted the cancellation"):
-        adapter(h, branch_timezone="America/New_York").cancel_appointment("appt-1")
+    cancelled = appointment(1, activationState="CANCELED", updatedAt="2026-03-12T09:00:00.000Z")
+    rsps.get(appointments_url(h), json=listing("appointments", [cancelled]))
+    a = ny_adapter(h)
+    a.remember_appointment(known())
+    appt = a.cancel_appointment("appt-1", late=True)
+    assert appt.status is AppointmentStatus.LATE_CANCELLED
+    assert appt.updated_at == datetime(2026, 3, 12, 9, 0, tzinfo=UTC)  # read from the list
+
+
+def test_cancel_found_by_no_read_returns_what_was_known(h, rsps, caplog):
+    rsps.post(f"{h.branch_url}/appointment/cancel", status=200, body="")
+    rsps.get(f"{h.branch_url}/appointment/appt-1", status=404)
+    rsps.get(appointments_url(h), json=listing("appointments", [appointment(9)]))
+    a = ny_adapter(h)
+    a.remember_appointment(known())
+    with caplog.at_level(logging.WARNING):
+        appt = a.cancel_appointment("appt-1")
+    assert appt == replace(known(), status=AppointmentStatus.CANCELLED)
+    assert "no read returns it" in caplog.text
+
+
+def test_cancel_with_nothing_known_is_still_a_success(h, rsps):
+    rsps.post(f"{h.branch_url}/appointment/cancel", status=200, body="")
+    rsps.get(f"{h.branch_url}/appointment/appt-1", status=404)
+    appt = ny_adapter(h).cancel_appointment("appt-1")  # no date: no list search
+    assert (appt.platform_id, appt.status) == ("appt-1", AppointmentStatus.CANCELLED)
+    assert len(rsps.calls) == 2
 
 
 def test_cancel_refused(h, rsps):

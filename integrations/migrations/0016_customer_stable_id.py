@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0014_unfreeze_future_versions'),
+        ('integrations', '0015_provider_online_bookable'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sandbox', '0005_account_activated_region_per_platform'),
+        ('sandbox', '0006_phorest_tenant_switches'),
     ]
 
     operations = [
