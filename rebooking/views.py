@@ -25,7 +25,7 @@ from salons.roles import Action
 
 from .accept import suggestion_accept
 from .category_intervals import category_intervals
-from .extensions import card_notes
+from .extensions import card_notes, settings_panels
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 from .presenters import option_rows, slot_label
@@ -187,6 +187,11 @@ class RebookingSettingsView(SalonAccessMixin, UpdateView):
         if not self.membership.can(Action.EDIT_SALON):
             form.disable()
         return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = settings_panels(salon=self.salon, membership=self.membership)
+        return context
 
     def form_valid(self, form):
         messages.success(self.request, "Rebooking settings saved.")
