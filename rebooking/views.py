@@ -30,6 +30,7 @@ from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 from .presenters import option_rows, slot_label
 from .selectors import rebooking_figures, suggestion_counts, suggestion_tab_list
+from .selectors_messages import chart_rows, message_figures
 from .services import rebooking_settings_get, suggestion_dismiss
 
 FIGURES_DAYS = 30
@@ -75,9 +76,9 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
                     "notes": notes.get(suggestion.pk, []),
                 }
             )
-        figures = rebooking_figures(
-            salon=self.salon, since=timezone.now() - timedelta(days=FIGURES_DAYS)
-        )
+        since = timezone.now() - timedelta(days=FIGURES_DAYS)
+        figures = rebooking_figures(salon=self.salon, since=since)
+        message_rows = chart_rows(message_figures(salon=self.salon, since=since))
         rate = figures.get("rebook_rate")
         context.update(
             status=status,
@@ -89,6 +90,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
             cards=cards,
             page_obj=page,
             figures=figures,
+            message_rows=message_rows,
             rebook_rate=None if rate is None else round(rate * 100),
             figures_days=FIGURES_DAYS,
             can_operate=self.membership.can(Action.OPERATE),

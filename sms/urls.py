@@ -1,8 +1,19 @@
-"""The owner's text-message settings and Twilio's webhooks (included from salonsync/urls.py)."""
+"""The owner's text-message settings and Twilio's webhooks (included from salonsync/urls.py).
 
-from django.urls import path
+The webhooks are mounted under webhooks/sms/ beside the platforms' receivers: every CSRF-exempt
+route lives under webhooks/ (tests/security/test_headers.py).
+"""
+
+from django.urls import include, path
 
 from . import views
+
+webhook_urlpatterns = [
+    path(
+        "twilio/<uuid:key>/inbound/", views.TwilioInboundView.as_view(), name="sms_twilio_inbound"
+    ),
+    path("twilio/<uuid:key>/status/", views.TwilioStatusView.as_view(), name="sms_twilio_status"),
+]
 
 urlpatterns = [
     path(
@@ -10,12 +21,5 @@ urlpatterns = [
         views.SmsSettingsView.as_view(),
         name="sms_settings",
     ),
-    path(
-        "sms/twilio/<uuid:key>/inbound/",
-        views.TwilioInboundView.as_view(),
-        name="sms_twilio_inbound",
-    ),
-    path(
-        "sms/twilio/<uuid:key>/status/", views.TwilioStatusView.as_view(), name="sms_twilio_status"
-    ),
+    path("webhooks/sms/", include(webhook_urlpatterns)),
 ]

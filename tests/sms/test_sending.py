@@ -57,7 +57,7 @@ def test_a_client_who_agreed_to_texts_gets_one_ending_with_stop(sender, integrat
     assert body.endswith("\n" + STOP_LINE)
     assert body.startswith("Alpha Hair: hi Ann, time for your next cut & finish?")
     assert f"{PUBLIC}/r/" in body  # the booking link
-    assert form["StatusCallback"] == [f"{PUBLIC}/sms/twilio/{sender.webhook_key}/status/"]
+    assert form["StatusCallback"] == [f"{PUBLIC}/webhooks/sms/twilio/{sender.webhook_key}/status/"]
 
 
 @responses.activate

@@ -38,7 +38,7 @@ def test_save_then_the_token_is_encrypted_and_never_shown(client, owner, salon):
     html = page.content.decode()
     assert TOKEN not in html
     assert 'data-testid="saved-auth_token"' in html
-    assert f"/sms/twilio/{sender.webhook_key}/inbound/" in html
+    assert f"/webhooks/sms/twilio/{sender.webhook_key}/inbound/" in html
     # Saved again without a token: the saved one stays.
     client.post("/salons/alpha/rebooking/settings/sms/", {**VALID, "auth_token": ""})
     sender.refresh_from_db()

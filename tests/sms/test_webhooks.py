@@ -17,11 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def inbound(sender) -> str:
-    return f"/sms/twilio/{sender.webhook_key}/inbound/"
+    return f"/webhooks/sms/twilio/{sender.webhook_key}/inbound/"
 
 
 def status_path(sender) -> str:
-    return f"/sms/twilio/{sender.webhook_key}/status/"
+    return f"/webhooks/sms/twilio/{sender.webhook_key}/status/"
 
 
 def reply(body: str, **extra) -> dict:
@@ -87,10 +87,12 @@ def test_a_tampered_body_is_refused(client, sender):
 
 def test_unknown_key_get_and_missing_fields(client, sender):
     assert (
-        signed_post(client, f"/sms/twilio/{uuid.uuid4()}/inbound/", reply("STOP")).status_code
+        signed_post(
+            client, f"/webhooks/sms/twilio/{uuid.uuid4()}/inbound/", reply("STOP")
+        ).status_code
         == 404
     )
-    assert client.post("/sms/twilio/not-a-uuid/inbound/", reply("STOP")).status_code == 404
+    assert client.post("/webhooks/sms/twilio/not-a-uuid/inbound/", reply("STOP")).status_code == 404
     assert client.get(inbound(sender)).status_code == 405
     assert signed_post(client, inbound(sender), {"Body": "STOP"}).status_code == 400
     assert signed_post(client, status_path(sender), {"MessageSid": "SM1"}).status_code == 400
