@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from integrations.adapters import errors
@@ -212,12 +212,22 @@ def _booked(suggestion: RebookingSuggestion, appointment: Appointment) -> Accept
     message = f"Booked on {integration.platform_name} for {when}."
     try:
         _record_accepted(suggestion.pk, appointment.platform_id)
+        if suggestion.kind == SuggestionKind.REFILL:
+            _tell_the_others(suggestion.pk)
     except DatabaseError:
         # The platform booked it; the claim stays and the settler finds the booking later.
         logger.exception("suggestion %s: booked but not recorded", suggestion.pk)
         message += " SalonSync will show it as accepted shortly."
     availability_invalidate(integration=integration)
     return AcceptOutcome(True, message, appointment_ref=appointment.platform_id)
+
+
+def _tell_the_others(pk: int) -> None:
+    """The other clients offered the freed slot hear it has gone (a task after commit: the
+    messages are network calls)."""
+    from .tasks import refill_gone_task
+
+    transaction.on_commit(lambda: refill_gone_task.delay(pk))
 
 
 def _record_accepted(pk: int, appointment_ref: str) -> None:

@@ -3,8 +3,10 @@
 An app registers its functions from its AppConfig.ready (as rebooking subscribes to the
 EventService): the client booking page (selfbook/) adds the links a client email carries, the
 reason a client must not be emailed (they unsubscribed), and notes on the owner's suggestion
-cards (a client booked from their link, a client asked for a time). With nothing registered,
-rebooking behaves as before: no links, no notes.
+cards (a client booked from their link, a client asked for a time). The sms app adds its
+channel (rebooking/channels.py), the block of a client who texted STOP, and its panel on the
+settings page. With nothing registered, rebooking behaves as before: email only, no links, no
+notes.
 """
 
 from __future__ import annotations
@@ -31,13 +33,23 @@ class ClientLinks:
     unsubscribe_url: str = ""
 
 
+@dataclass(frozen=True)
+class SettingsPanel:
+    """A block on the rebooking settings page: a template included with its context."""
+
+    template: str
+    context: dict
+
+
 CardNotes = Callable[[list], dict[int, list[CardNote]]]
 LinksFor = Callable[..., ClientLinks]
 BlockReason = Callable[..., str]
+PanelFor = Callable[..., SettingsPanel | None]
 
 _card_notes: list[CardNotes] = []
 _client_links: list[LinksFor] = []
 _client_blocks: list[BlockReason] = []
+_settings_panels: list[PanelFor] = []
 
 
 def _add(registry: list, fn) -> None:
@@ -55,6 +67,10 @@ def register_client_links(fn: LinksFor) -> None:
 
 def register_client_block(fn: BlockReason) -> None:
     _add(_client_blocks, fn)
+
+
+def register_settings_panel(fn: PanelFor) -> None:
+    _add(_settings_panels, fn)
 
 
 def card_notes(suggestions: Iterable) -> dict[int, list[CardNote]]:
@@ -76,10 +92,21 @@ def client_links(*, suggestion, customer) -> ClientLinks:
     return ClientLinks()
 
 
-def client_block_reason(*, integration, customer_ref: str) -> str:
-    """Why a registered app says this client must not be emailed ("" when none does)."""
+def client_block_reason(
+    *, integration, customer_ref: str, channel: str = "email", address: str = ""
+) -> str:
+    """Why a registered app says this client must not be messaged on ``channel`` at
+    ``address`` ("" when none does)."""
     for fn in _client_blocks:
-        reason = fn(integration=integration, customer_ref=customer_ref)
+        reason = fn(
+            integration=integration, customer_ref=customer_ref, channel=channel, address=address
+        )
         if reason:
             return reason
     return ""
+
+
+def settings_panels(*, salon, membership) -> list[SettingsPanel]:
+    """The registered apps' blocks for the salon's rebooking settings page."""
+    panels = (fn(salon=salon, membership=membership) for fn in _settings_panels)
+    return [panel for panel in panels if panel is not None]

@@ -121,9 +121,12 @@ SECTIONS = [
     # The rows of "Your clients' intervals" are added per category (RebookingSettingsForm).
     (
         "Client messages",
-        "Messages straight to clients go only to those who opted in to email, never during "
-        "quiet hours (salon time) and never above the daily cap.",
-        ["client_messages", "quiet_hours_start", "quiet_hours_end", "daily_cap"],
+        "Messages straight to clients (a text when text messages are set up below and the "
+        "client agreed to texts, else an email) go only to clients whose booking platform "
+        "record says they agreed to marketing messages. One message per client even when "
+        "several services are due; none above the caps; during quiet hours (salon time) a "
+        "message waits until they end.",
+        ["client_messages", "quiet_hours_start", "quiet_hours_end", "daily_cap", "client_cap"],
     ),
     (
         "Who hears about new suggestions",
@@ -181,6 +184,7 @@ class RebookingSettingsForm(forms.ModelForm):
         fields = [name for _title, _help, names in SECTIONS for name in names]
         labels = {
             "enabled": "Make rebooking suggestions",
+            "client_messages": "Message clients directly (only those who agreed to it)",
             "lookahead_days": "Look ahead (days)",
             "suggestions_per_cancellation": "Openings offered per cancellation",
             "prefer_same_provider": "Prefer the same provider",

@@ -93,6 +93,12 @@ class RebookingSettings(models.Model):
     daily_cap = models.PositiveSmallIntegerField(
         "Client messages per day (cap)", default=20, validators=[MaxValueValidator(1000)]
     )
+    client_cap = models.PositiveSmallIntegerField(
+        "Messages per client per 7 days (cap)",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(14)],
+        help_text="No client gets more messages than this in any 7 days (1–14).",
+    )
     client_messages = models.BooleanField(
         "Email clients directly (only those who opted in)", default=False
     )
@@ -216,10 +222,13 @@ class Notification(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
+        # Held back by the salon's quiet hours: sent at ``deliver_after`` (rebooking.tasks).
+        DEFERRED = "deferred", "Waiting for quiet hours to end"
 
     class Kind(models.TextChoices):
         DIGEST = "digest", "Digest to the salon"
         CLIENT = "client", "Message to a client"
+        GONE = "gone", "Freed slot gone, to a client"
 
     salon = models.ForeignKey(
         "integrations.Salon", on_delete=models.CASCADE, related_name="notifications"
@@ -236,9 +245,28 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A client message: whose it is (the per-client cap, opens and credit count by it).
+    customer_ref = models.CharField(max_length=128, blank=True)
+    deliver_after = models.DateTimeField(null=True, blank=True)
+    # The provider's id for the message (Twilio's Message SID) and its latest delivery status
+    # from the provider's status callbacks.
+    provider_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    delivery_status = models.CharField(max_length=32, blank=True)
+    # When a run took this digest to send it (another run leaves its suggestions alone).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the client first opened the link this message carried.
+    opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["salon", "customer_ref", "sent_at"]),
+            models.Index(
+                fields=["deliver_after"],
+                name="rebooking_deferred",
+                condition=models.Q(status="deferred"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {', '.join(self.recipients)} ({self.status})"

@@ -122,3 +122,32 @@ def settle_stale_bookings_task() -> int:
     from .accept import suggestions_settle_stale
 
     return suggestions_settle_stale()
+
+
+@shared_task(name="rebooking.send_deferred_messages")
+def send_deferred_messages_task() -> int:
+    """Client messages held back by quiet hours go out once they end (client_messages.py)."""
+    from .client_messages import deferred_send
+
+    return deferred_send()
+
+
+@shared_task(
+    name="rebooking.refill_gone",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=30,
+    max_retries=3,
+)
+def refill_gone_task(suggestion_id: int) -> int:
+    """A freed slot was booked: the other clients offered it are told it has gone (once each)."""
+    from .client_messages import refill_gone_notify
+    from .models import RebookingSuggestion
+
+    suggestion = (
+        RebookingSuggestion.objects.select_related("salon", "integration")
+        .filter(pk=suggestion_id)
+        .first()
+    )
+    return len(refill_gone_notify(suggestion=suggestion)) if suggestion else 0

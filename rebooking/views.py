@@ -25,11 +25,12 @@ from salons.roles import Action
 
 from .accept import suggestion_accept
 from .category_intervals import category_intervals
-from .extensions import card_notes
+from .extensions import card_notes, settings_panels
 from .forms import RebookingSettingsForm
 from .models import RebookingSuggestion, SuggestionKind, SuggestionStatus
 from .presenters import option_rows, slot_label
 from .selectors import rebooking_figures, suggestion_counts, suggestion_tab_list
+from .selectors_messages import chart_rows, message_figures
 from .services import rebooking_settings_get, suggestion_dismiss
 
 FIGURES_DAYS = 30
@@ -75,9 +76,9 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
                     "notes": notes.get(suggestion.pk, []),
                 }
             )
-        figures = rebooking_figures(
-            salon=self.salon, since=timezone.now() - timedelta(days=FIGURES_DAYS)
-        )
+        since = timezone.now() - timedelta(days=FIGURES_DAYS)
+        figures = rebooking_figures(salon=self.salon, since=since)
+        message_rows = chart_rows(message_figures(salon=self.salon, since=since))
         rate = figures.get("rebook_rate")
         context.update(
             status=status,
@@ -89,6 +90,7 @@ class SuggestionListView(SalonAccessMixin, TemplateView):
             cards=cards,
             page_obj=page,
             figures=figures,
+            message_rows=message_rows,
             rebook_rate=None if rate is None else round(rate * 100),
             figures_days=FIGURES_DAYS,
             can_operate=self.membership.can(Action.OPERATE),
@@ -187,6 +189,11 @@ class RebookingSettingsView(SalonAccessMixin, UpdateView):
         if not self.membership.can(Action.EDIT_SALON):
             form.disable()
         return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = settings_panels(salon=self.salon, membership=self.membership)
+        return context
 
     def form_valid(self, form):
         messages.success(self.request, "Rebooking settings saved.")

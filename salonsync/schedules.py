@@ -68,6 +68,11 @@ SCHEDULES: tuple[Periodic, ...] = (
         "rebooking.settle_stale_bookings",
         every_minutes=5,
     ),
+    Periodic(
+        "Rebooking: send client messages held by quiet hours",
+        "rebooking.send_deferred_messages",
+        every_minutes=15,
+    ),
     Periodic("Sandbox: send due webhook retries", "sandbox.retry_due_webhooks", every_minutes=1),
 )
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("rebooking.urls")),
     path("", include("selfbook.urls")),
+    path("", include("sms.urls")),
     path("accounts/", include("salons.auth_urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("webhooks.urls")),

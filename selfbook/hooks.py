@@ -23,9 +23,10 @@ def client_links_for(*, suggestion, customer) -> ClientLinks:
     )
 
 
-def client_block_for(*, integration, customer_ref: str) -> str:
+def client_block_for(*, integration, customer_ref: str, channel: str = "email", **_) -> str:
+    """An unsubscribed client gets no SalonSync message on any channel."""
     if is_opted_out(integration=integration, customer_ref=customer_ref):
-        return "The client unsubscribed from these emails."
+        return "The client unsubscribed from SalonSync's messages."
     return ""
 
 

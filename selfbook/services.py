@@ -82,6 +82,19 @@ def selfbook_ask(
     )
 
 
+def link_opened(*, link: BookLink) -> None:
+    """The client opened the link of a message about this suggestion: the message counts as
+    opened (the owner's figures); the first open is kept."""
+    from rebooking.models import Notification
+
+    Notification.objects.filter(
+        suggestions=link.suggestion_id,
+        customer_ref=link.customer_ref,
+        kind=Notification.Kind.CLIENT,
+        opened_at__isnull=True,
+    ).update(opened_at=timezone.now())
+
+
 def client_request_done(*, action: ClientAction, user) -> bool:
     """Mark a client's request handled; False when it already was."""
     return bool(

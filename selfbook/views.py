@@ -30,7 +30,14 @@ from .links import (
 )
 from .models import ClientAction
 from .selectors import State, client_page, salon_look
-from .services import Result, client_opt_out, client_request_done, selfbook_ask, selfbook_book
+from .services import (
+    Result,
+    client_opt_out,
+    client_request_done,
+    link_opened,
+    selfbook_ask,
+    selfbook_book,
+)
 
 PROBLEMS = {
     "invalid": (
@@ -97,6 +104,8 @@ class ClientPageView(View):
             return problem(request, "invalid")
         if page.state == State.EXPIRED:
             return problem(request, "expired", salon=page.salon)
+        if request.method == "GET":
+            link_opened(link=self.link)
         accent, tagline = salon_look(page.salon)
         status = 410 if page.state == State.GONE else 200
         with timezone.override(page.salon.tz):

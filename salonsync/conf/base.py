@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "webhooks",
     "rebooking",
     "selfbook",  # clients rebook themselves from a signed link (/r/<token>/)
+    "sms",  # text messages to clients through the salon's Twilio account
     "sandbox",  # its tables always exist; its URLs are mounted only when SANDBOX_ENABLED
 ]
 

@@ -231,8 +231,12 @@ def test_client_email_respects_quiet_hours_in_salon_time(allowed, integration, u
         suggestion=make_suggestion(integration), customer=make_customer(integration), now=now
     )
     if quiet:
-        assert notification.status == Notification.Status.SKIPPED
+        assert notification.status == Notification.Status.DEFERRED
         assert "Quiet hours (20:00–09:00 America/New_York)" in notification.last_error
+        # Deferred to 09:00 New York time (13:00 UTC) the same or the next morning.
+        assert notification.deliver_after.astimezone(UTC).hour == 13
+        assert notification.deliver_after > now
+        assert notification.deliver_after - now <= timedelta(hours=13)
         assert not mail.outbox
     else:
         assert notification.status == Notification.Status.SENT

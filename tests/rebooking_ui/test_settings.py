@@ -33,6 +33,7 @@ NONSENSE = [
         id="custom-bad-address",
     ),
     pytest.param({"daily_cap": "-1"}, "daily_cap", id="cap-negative"),
+    pytest.param({"client_cap": "0"}, "client_cap", id="client-cap-zero"),
 ]
 
 
@@ -61,6 +62,7 @@ def form_data(**changes) -> dict[str, str]:
         "quiet_hours_start": "21:00",
         "quiet_hours_end": "08:30",
         "daily_cap": "15",
+        "client_cap": "2",
         "client_messages": "on",
         "notify": "owners",
         "notify_emails": "",

@@ -183,6 +183,8 @@ def test_production_only_webhooks_are_csrf_exempt(production):
         # signed link is the permission, and the only effect is no more emails.
         "r/unsubscribe/<str:token>/",
         "webhooks/mindbody/",
+        "webhooks/sms/twilio/<uuid:key>/inbound/",
+        "webhooks/sms/twilio/<uuid:key>/status/",
         "webhooks/vagaro/<uuid:integration_id>/",
     ]
 

@@ -38,6 +38,7 @@ from rebooking.models import BacktestRun, RebookingSettings, RebookingSuggestion
 from rebooking.services import rebooking_settings_get
 from salons.roles import PERMISSIONS, Action, Role
 from selfbook.models import ClientAction
+from sms.models import SmsSender
 from tests.factories import make_member
 from tests.integrations.adapters.harness.phorest import BRANCH, BUSINESS, Harness, listing
 from tests.integrations.adapters.harness.phorest import load_fixture as phorest_fixture
@@ -228,6 +229,7 @@ def snapshot(w: World) -> dict:
             Invitation.objects.values_list("pk", "email", "token_hash", "revoked_at")
         ),
         "client_requests": sorted(ClientAction.objects.values_list("pk", "status")),
+        "sms_senders": sorted(SmsSender.objects.values_list("salon_id", "enabled", "account_sid")),
         "calls": list(w.calls),
     }
 
@@ -312,6 +314,7 @@ CASES: list[Case] = [
     Case(Action.VIEW, "integration_timezone", obj="integration"),  # GET redirects to the detail
     Case(Action.VIEW, "rebooking_suggestions"),
     Case(Action.VIEW, "rebooking_settings"),
+    Case(Action.VIEW, "sms_settings"),
     Case(Action.VIEW, "rebooking_backtest"),
     Case(Action.VIEW, "api_salon_detail"),
     Case(Action.VIEW, "api_integration_list"),
@@ -377,6 +380,7 @@ CASES: list[Case] = [
         data=lambda _w: {"name": "Renamed Salon", "timezone": "Europe/London"},
     ),
     Case(Action.EDIT_SALON, "rebooking_settings", "post", data=_rebooking_form),
+    Case(Action.EDIT_SALON, "sms_settings", "post", data=lambda _w: {"enabled": ""}),
     Case(
         Action.EDIT_SALON,
         "integration_timezone",

@@ -73,7 +73,7 @@ def test_one_click_unsubscribe_stops_the_emails(integration, availability, booki
     later = make_suggestion(integration)
     skipped = notify_client(suggestion=later, customer=customer, now=DAYTIME)
     assert skipped.status == Notification.Status.SKIPPED
-    assert skipped.last_error == "The client unsubscribed from these emails."
+    assert skipped.last_error == "The client unsubscribed from SalonSync's messages."
     assert len(mail.outbox) == 1
 
 
