@@ -312,6 +312,7 @@ CASES: list[Case] = [
     # nothing, so its 403 for others is in tests/pages/test_connect_first_steps.py.
     Case(Action.VIEW, "integration_activation", kwargs=MINDBODY),
     Case(Action.VIEW, "integration_timezone", obj="integration"),  # GET redirects to the detail
+    Case(Action.VIEW, "integration_settings", obj="integration"),  # GET redirects to the detail
     Case(Action.VIEW, "rebooking_suggestions"),
     Case(Action.VIEW, "rebooking_settings"),
     Case(Action.VIEW, "sms_settings"),
@@ -401,6 +402,13 @@ CASES: list[Case] = [
         "post",
         kwargs=PHOREST,
         data=_phorest_form(NEW_BUSINESS, "brand-new-password"),
+    ),
+    Case(
+        Action.MANAGE_INTEGRATIONS,
+        "integration_settings",
+        "post",
+        obj="integration",
+        data=lambda _w: {"availability": "online"},
     ),
     Case(
         Action.MANAGE_INTEGRATIONS,
