@@ -312,10 +312,14 @@ def integration_timezone_decide(*, integration: Integration, zone: str, accept: 
     return salon.timezone
 
 
-def integration_settings_update(*, integration: Integration, values: dict, user) -> list[str]:
-    """Save the owner's choices for the adapter's ``owner_settings`` into the integration's
-    options (other keys untouched); returns the names that changed."""
-    names = {spec.name for spec in get_adapter_class(integration.platform).owner_settings}
+def integration_settings_update(
+    *, integration: Integration, values: dict, user, also: frozenset[str] = frozenset()
+) -> list[str]:
+    """Save the owner's choices for the adapter's ``owner_settings`` (and the option names in
+    ``also``, checked by the caller) into the integration's options, merged: what SalonSync
+    learned by itself (write access, time readings, proposals) is kept. Returns the names that
+    changed."""
+    names = {spec.name for spec in get_adapter_class(integration.platform).owner_settings} | also
     with transaction.atomic():
         locked = Integration.objects.select_for_update().get(pk=integration.pk)
         options = dict(locked.options or {})

@@ -312,6 +312,7 @@ class _Syncer:
             self.sync_stream(adapter.iter_locations)
             self.sync_stream(adapter.iter_services)
             self.sync_stream(adapter.iter_providers)
+            self.keep_facts(adapter.learned_facts())
         if not adapter.connection_capabilities().appointments_by_date:
             by_customer.SYNCS[kind](self)  # the customers come with the walk
         else:
@@ -323,6 +324,19 @@ class _Syncer:
         for name, value in values.items():
             setattr(integration, name, value)
         EventService.sync_finished(integration=integration, kind=kind)
+
+    def keep_facts(self, facts: dict[str, Any]) -> None:
+        """Save what the catalog read established (e.g. the branch's zone) where it changed."""
+        options = self.integration.options or {}
+        if all(options.get(k) == v for k, v in facts.items()):
+            return
+        with transaction.atomic():
+            row = (
+                Integration.objects.select_for_update().only("options").get(pk=self.integration.pk)
+            )
+            merged = {**(row.options or {}), **facts}
+            Integration.objects.filter(pk=row.pk).update(options=merged)
+        self.integration.options = merged
 
     def sync_by_date(self, kind: str, cursor: datetime | None) -> None:
         adapter = self.service.adapter

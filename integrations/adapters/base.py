@@ -224,6 +224,11 @@ class PlatformAdapter(ABC):
         """Issue (or renew ``current``) an access token. Platforms with tokens override this."""
         raise UnsupportedOperation("This platform does not use tokens.", platform=self.platform)
 
+    def learned_facts(self) -> dict[str, Any]:
+        """Facts this adapter's reads established that the integration keeps in its options
+        (as ConnectionResult.facts at connect), so a catalog read refreshes them."""
+        return {}
+
     def setting(self, name: str) -> str:
         """The owner's choice for one of ``owner_settings``, or its default."""
         return setting_value(type(self), self.config.options, name)

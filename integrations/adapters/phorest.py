@@ -667,6 +667,12 @@ class PhorestAdapter(PlatformAdapter):
             if not rows or page >= int((body.get("page") or {}).get("totalPages", 1)):
                 return
 
+    def learned_facts(self) -> dict[str, Any]:
+        # A branch that moved zone (or an integration connected before the zone was kept) is
+        # corrected by the nightly catalog read.
+        zone = self._zones.get(self.branch_id)
+        return {"branch_timezone": zone.key} if zone is not None else {}
+
     def branch_zone(self, branch_id: str) -> ZoneInfo:
         """The branch's zone when known (branch list or options), else the salon's."""
         return self._zones.get(branch_id, self.tz)

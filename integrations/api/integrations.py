@@ -13,12 +13,17 @@ from salons.roles import Action
 from salonsync.api import error_response
 
 from ..adapters import errors
-from ..adapters.registry import platform_keys
+from ..adapters.registry import get_adapter_class, platform_keys
 from ..adapters.types import AppointmentFilters, AvailabilityFilters, BookingRequest
 from ..availability import availability_invalidate, availability_list
 from ..booking import BookingService
 from ..models import Integration, IntegrationStatus
-from ..services import ConnectError, integration_connect, integration_disconnect
+from ..services import (
+    ConnectError,
+    integration_connect,
+    integration_disconnect,
+    integration_settings_update,
+)
 from .permissions import SalonMember
 
 MAX_AVAILABILITY_DAYS = 31
@@ -133,7 +138,9 @@ class IntegrationListApi(_SalonIntegrationApi):
                 salon=self.salon,
                 platform=data.validated_data["platform"],
                 values=values,
-                options=_safe_options(data.validated_data["settings"]),
+                options=_safe_options(
+                    data.validated_data["settings"], data.validated_data["platform"]
+                ),
             )
         except ConnectError as exc:
             http_status = 409 if exc.code == "conflict" else 400
@@ -160,8 +167,14 @@ class IntegrationDetailApi(_SalonIntegrationApi):
         data = self.PatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         if "settings" in data.validated_data:
-            integration.options = _safe_options(data.validated_data["settings"])
-            integration.save(update_fields=["options", "updated_at"])
+            settings = _safe_options(data.validated_data["settings"], integration.platform)
+            # Merged, never replaced: the options also hold what SalonSync learned itself.
+            integration_settings_update(
+                integration=integration,
+                values=settings,
+                user=request.user,
+                also=frozenset(_ALLOWED_OPTIONS),
+            )
         if "credentials" in data.validated_data or "account" in data.validated_data:
             values = {**integration.account, **data.validated_data.get("account", {})}
             values.update(data.validated_data.get("credentials", {}))
@@ -352,10 +365,19 @@ def _usable(integration: Integration) -> Integration:
 _ALLOWED_OPTIONS = {"page_size", "branch_timezone", "region"}
 
 
-def _safe_options(value: dict) -> dict:
-    unknown = set(value) - _ALLOWED_OPTIONS
+def _safe_options(value: dict, platform: str) -> dict:
+    """The settings a client may send: the technical ones above and the platform's owner
+    settings (integrations/adapters/base.py Setting), each with one of its choices."""
+    owner = {spec.name: spec for spec in get_adapter_class(platform).owner_settings}
+    unknown = set(value) - _ALLOWED_OPTIONS - set(owner)
     if unknown:
         raise serializers.ValidationError(
             {"settings": f"Unknown settings: {', '.join(sorted(unknown))}."}
         )
+    for name, given in value.items():
+        choices = [choice for choice, _ in owner[name].choices] if name in owner else None
+        if choices is not None and given not in choices:
+            raise serializers.ValidationError(
+                {"settings": f"{name} must be one of: {', '.join(choices)}."}
+            )
     return dict(value)

@@ -270,3 +270,32 @@ def test_openapi_schema_and_docs(api):
     text = schema.content.decode()
     assert "/api/v1/salons/{slug}/integrations/" in text
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_patch_settings_merges_and_keeps_what_salonsync_learned(api, salon):
+    integration = make_integration(salon)
+    integration.options = {"write_access": False, "read_times": "utc"}
+    integration.save(update_fields=["options"])
+    url = f"/api/v1/salons/alpha/integrations/{integration.pk}/"
+    response = api.patch(url, data={"settings": {"page_size": 50}}, content_type="application/json")
+    assert response.status_code == 200
+    integration.refresh_from_db()
+    assert integration.options == {"write_access": False, "read_times": "utc", "page_size": 50}
+
+
+def test_patch_owner_settings_are_checked_against_their_choices(api, salon):
+    integration = make_integration(salon)  # Phorest: availability is "salon" or "online"
+    url = f"/api/v1/salons/alpha/integrations/{integration.pk}/"
+    bad = api.patch(
+        url, data={"settings": {"availability": "all"}}, content_type="application/json"
+    )
+    assert (
+        bad.status_code == 400
+        and "availability must be one of: salon, online" in bad.content.decode()
+    )
+    good = api.patch(
+        url, data={"settings": {"availability": "online"}}, content_type="application/json"
+    )
+    assert good.status_code == 200
+    integration.refresh_from_db()
+    assert integration.options["availability"] == "online"

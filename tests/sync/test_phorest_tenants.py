@@ -51,8 +51,9 @@ def test_a_2xx_cancel_is_a_success_where_reads_by_id_404(phorest, empty_answer):
         assert calls[0] == ("cancel_appointment", 200)
         assert ("get_appointment", 404) in calls and calls[-1] == ("list_appointments", 200)
     else:
-        # the cancel's answer carried it (the branch list gives its zone): nothing read back
-        assert calls == [("cancel_appointment", 200), ("list_locations", 200)]
+        # the cancel's answer carried it, and the first sync saved the branch's zone: nothing
+        # read back, no branch list
+        assert calls == [("cancel_appointment", 200)]
     phorest.refresh_from_db()
     assert phorest.consecutive_failures == 0 and not phorest.last_error
 
@@ -77,6 +78,20 @@ def test_catalogs_are_read_by_the_daily_and_full_syncs_only(phorest):
         assert catalog_calls(SyncRun.Kind.INCREMENTAL) == Counter()
     assert set(catalog_calls(SyncRun.Kind.RECONCILE)) == set(CATALOG)
     assert set(catalog_calls(SyncRun.Kind.FULL)) == set(CATALOG)
+
+
+def test_an_integration_without_a_saved_zone_gets_it_from_the_nightly_catalog_read(phorest):
+    """Connected before the zone was kept (or the branch moved): the reconciliation's branch
+    list saves it, and the incremental runs after it list no branches."""
+    phorest.options = {"write_access": True}
+    phorest.save(update_fields=["options"])
+    # The first run is a full one (catalogs included), as a reconciliation would be.
+    assert sync_run(integration=phorest, kind=SyncRun.Kind.INCREMENTAL).state == "succeeded"
+    phorest.refresh_from_db()
+    assert phorest.options == {"write_access": True, "branch_timezone": phorest.salon.timezone}
+    ApiCall.objects.all().delete()
+    assert sync_run(integration=phorest, kind=SyncRun.Kind.INCREMENTAL).state == "succeeded"
+    assert not ApiCall.objects.filter(operation="list_locations").exists()
 
 
 def test_staff_hidden_online_are_mirrored_active_and_flagged(phorest):
