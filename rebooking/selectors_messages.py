@@ -31,6 +31,9 @@ class ChannelFigures:
     opened: int = 0
     booked: int = 0
     revenue: Decimal = Decimal(0)
+    # Bookings credited whose value is not known: the platform gave the mirror no price and the
+    # suggestion has no estimate (Mindbody's appointments carry none). Shown, never counted as 0.
+    unpriced: int = 0
 
 
 def _category(integration_id, service_ref: str, cache: dict) -> str:
@@ -116,7 +119,10 @@ def message_figures(*, salon: Salon, since: datetime) -> list[ChannelFigures]:
             if key is not None and key not in credited:
                 credited.add(key)
                 row.booked += 1
-                row.revenue += value or 0
+                if value is None:
+                    row.unpriced += 1
+                else:
+                    row.revenue += value
                 break
     return list(figures.values())
 

@@ -6,6 +6,7 @@ from .models import (
     Appointment,
     Client,
     Fault,
+    OutboxEmail,
     Provider,
     Service,
     Token,
@@ -87,3 +88,10 @@ class WebhookDeliveryAdmin(AccountScopedAdmin):
     list_filter = ["state", "account__platform", "event_type"]
     search_fields = ["event_id", "event_type", "url"]
     readonly_fields = ["created_at", "delivered_at"]
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    list_display = ["subject", "created_at"]
+    search_fields = ["subject", "body"]
+    readonly_fields = ["created_at"]

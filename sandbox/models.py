@@ -268,3 +268,21 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} ({self.state})"
+
+
+class OutboxEmail(models.Model):
+    """An email SalonSync sent while the demo ran (sandbox/outbox.py's email backend), so the
+    demo shows what the salon's clients got and their links can be opened. Stored in the
+    database, not in memory: seed_demo, the server and its tasks are separate processes."""
+
+    sender = models.CharField(max_length=300)
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {', '.join(self.to)}"

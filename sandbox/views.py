@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from salonsync.demo_beat import poll_delay_text
 
-from . import calendar, data, faults, webhooks
+from . import calendar, data, faults, outbox, webhooks
 from .forms import (
     BookForm,
     FaultForm,
@@ -403,6 +404,15 @@ def control(request: HttpRequest):
             "json_url": reverse("sandbox_control_faults"),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def client_outbox(request: HttpRequest):
+    """What the demo's clients were sent (sandbox/outbox.py), their links to open."""
+    context = {"rows": outbox.outbox_rows(), "held": outbox.held_back()}
+    context["recording"] = settings.EMAIL_BACKEND == "sandbox.outbox.EmailBackend"
+    return render(request, "sandbox/outbox.html", context)
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

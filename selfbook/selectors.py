@@ -177,7 +177,7 @@ def free_openings(
         option = options[index] if 0 <= index < len(options) else None
         if not isinstance(option, dict) or option.get("taken"):
             continue
-        start, provider, service = _slot_of(suggestion, option)
+        start, end, provider, service = _slot_of(suggestion, option)
         if start is None or start <= now:
             continue
         if live:
@@ -188,10 +188,7 @@ def free_openings(
             slots = days[key]
             if slots is None:
                 checked = False
-            elif not any(
-                s.start == start and (not provider or s.provider_id in ("", provider))
-                for s in slots
-            ):
+            elif not is_free(slots, start=start, end=end, provider=provider):
                 continue
         opening = option_opening(suggestion, index)
         if opening is not None:
@@ -201,20 +198,53 @@ def free_openings(
     return found, checked
 
 
+def is_free(slots, *, start: datetime, end: datetime | None, provider: str) -> bool:
+    """Whether the platform's openings leave ``provider`` free from ``start`` to ``end``: the
+    openings (each a time the service could be booked) together cover it. Not only an opening
+    starting at ``start``: a freed slot need not fall on the platform's grid of start times (the
+    sandbox's Mindbody offers 10:00 and 12:30 for a 150-minute service, and a cancelled 10:30
+    leaves 10:30 free all the same). Without an end, an opening must start at ``start``."""
+    mine = [s for s in slots if not provider or s.provider_id in ("", provider)]
+    if end is None or end <= start:
+        return any(s.start == start for s in mine)
+    reach = start
+    for opening in sorted(mine, key=lambda s: s.start):
+        if opening.start > reach:
+            break  # a gap before ``end``: the provider is busy in it
+        reach = max(reach, opening.end)
+        if reach >= end:
+            return True
+    return False
+
+
 def _slot_of(suggestion: RebookingSuggestion, option: dict):
+    """(start, end, provider, service) of an option: the freed slot itself, for a refill."""
     if suggestion.kind == SuggestionKind.REFILL:
-        return suggestion.slot_start, suggestion.provider_ref, suggestion.service_ref
-    try:
-        start = datetime.fromisoformat(str(option.get("start")))
-    except ValueError:
-        return None, "", ""
-    if timezone.is_naive(start):
-        start = timezone.make_aware(start, suggestion.salon.tz)
+        return (
+            suggestion.slot_start,
+            suggestion.slot_end,
+            suggestion.provider_ref,
+            suggestion.service_ref,
+        )
+    start, end = _moment(option.get("start"), suggestion), _moment(option.get("end"), suggestion)
+    if start is None:
+        return None, None, "", ""
     return (
         start,
+        end,
         option.get("provider") or "",
         option.get("service") or suggestion.service_ref,
     )
+
+
+def _moment(value, suggestion: RebookingSuggestion) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return timezone.make_aware(moment, suggestion.salon.tz) if timezone.is_naive(moment) else moment
 
 
 def _availability(integration, day, provider: str, service: str):

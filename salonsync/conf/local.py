@@ -28,6 +28,11 @@ if SANDBOX_ENABLED:
         "MINDBODY_WEBHOOK_SIGNATURE_KEY", default="sandbox-message-signature-key"
     )
 
+# The demo records the emails it sends for the sandbox's client outbox (/sandbox/outbox/) and
+# still prints them; an EMAIL_URL in the environment sends them for real instead.
+if SANDBOX_ENABLED and not env.str("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "sandbox.outbox.EmailBackend"
+
 # Plain `make run` (no REDIS_URL): the periodic tasks run in a thread of the runserver process
 # (salonsync/demo_beat.py), Phorest polled every minute. DEMO_BEAT=false turns it off.
 DEMO_BEAT = env.bool("DEMO_BEAT", default=True)

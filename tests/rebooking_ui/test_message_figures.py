@@ -112,3 +112,18 @@ def test_the_suggestions_page_shows_the_chart(client, owner, salon, integration)
     assert 'data-testid="message-chart"' in html
     assert 'data-testid="bar-sms-sent"' in html and 'width="220"' in html
     assert "<script" not in html.split('data-testid="message-figures"')[1].split("</section>")[0]
+
+
+def test_a_booking_with_no_price_is_counted_apart_not_as_nothing_won(
+    client, owner, salon, integration
+):
+    """Mindbody's appointments carry no price: the booking is credited, its value shown unknown."""
+    suggestion = make_suggestion(integration, revenue=None)
+    suggestion.status, suggestion.booking_option = SuggestionStatus.ACCEPTED, 0
+    suggestion.save()
+    sent_message(salon, suggestion)
+    row = by_channel(salon)["email"]
+    assert (row.booked, row.revenue, row.unpriced) == (1, Decimal(0), 1)
+    client.force_login(owner)
+    html = client.get("/salons/alpha/rebooking/").content.decode()
+    assert "+ 1 booking with no price on the platform" in html

@@ -1,6 +1,7 @@
 """Create (or bring up to date) the demo salon, its owner and, when the sandbox is on, the
 sandbox's emulated businesses: the salon is connected to Mindbody and Phorest, and Vagaro is left
 for the owner to connect with the credentials /sandbox/ shows (so the connect form can be tried).
+The salon emails its clients directly (those who opted in): /sandbox/outbox/ shows what they got.
 Safe to run again: a Vagaro integration the owner connected is kept."""
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from integrations.adapters.registry import get_adapter_class
 from integrations.models import Integration, IntegrationStatus, Membership, Salon, SyncRun
+from rebooking.models import RebookingSettings
 from salons.roles import Role
 
 DEMO_SLUG = "demo-salon"
@@ -111,6 +113,9 @@ class Command(BaseCommand):
         owner.set_password(password)
         owner.save()
         Membership.objects.update_or_create(user=owner, salon=salon, defaults={"role": Role.OWNER})
+        # The demo messages the clients who opted in on their platform (the sandbox's clients
+        # carry the platforms' consent flags); left as the owner set it on later runs.
+        RebookingSettings.objects.get_or_create(salon=salon, defaults={"client_messages": True})
         return salon, created
 
     def _first_sync(self, integration: Integration) -> str:
