@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 
 import pytest
 
@@ -102,7 +103,10 @@ def _cancel_until_suggested(page, demo, platform: str, name: str):
         shoot(page, f"demo_loop_{platform}_desk_before")
         row.locator("button", has_text="Cancel").click()
         page.wait_for_load_state()
-        # Phorest sends no webhooks: the demo polls it every minute, as production every 15.
+        if platform == "phorest":
+            # Phorest sends no webhooks: the demo polls it every minute (production every 15);
+            # an owner who does not want to wait presses "Sync now" on its page.
+            _sync_now(page, demo, platform)
         deadline = time.monotonic() + (150 if platform == "phorest" else 30)
         while time.monotonic() < deadline:
             new = _suggestion_ids(page, demo, name) - before
@@ -113,6 +117,19 @@ def _cancel_until_suggested(page, demo, platform: str, name: str):
             time.sleep(1)
         print(f"{name}: cancelling {client} brought no suggestion; trying another")
     pytest.fail(f"{name}: no suggestion after four cancellations")
+
+
+def _sync_now(page, demo, platform: str) -> None:
+    [(raw,)] = demo.query(
+        "SELECT id FROM integrations_integration WHERE platform = %s AND status = %s",
+        (platform, "connected"),
+    )
+    pk = uuid.UUID(str(raw))  # SQLite keeps the hex digits only
+    page.goto(f"{demo.url}/salons/demo-salon/integrations/{pk}/")
+    button = page.locator("[data-testid=sync-now]")
+    if button.is_enabled():  # else a sync is running already: it will see the cancellation
+        button.click()
+        page.wait_for_load_state()
 
 
 def _accept(page, demo, card, name: str) -> str:
