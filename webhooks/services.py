@@ -19,6 +19,7 @@ from integrations.adapters.types import Event, EventKind
 from integrations.booking import BookingService
 from integrations.events import EventService
 from integrations.models import Integration
+from salonsync.client_ip import client_ip
 from salonsync.safe_json import has_unstorable_text, loads_limited
 
 from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
@@ -342,4 +343,6 @@ def webhook_replay(*, events) -> int:
 
 
 def _remote_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The sender's address as TRUSTED_PROXIES decides (behind a proxy REMOTE_ADDR is the proxy,
+    the same for every sender: one stranger's junk would throttle every platform's retries)."""
+    return client_ip(request)
