@@ -35,6 +35,7 @@ from .adapters.types import (
 from .booking import BookingService
 from .customer_merge import customer_merge_apply, customer_merge_resolve, customer_rekeys
 from .mirror import MIRRORS, mirror_mark_deleted, mirror_upsert, version_cap
+from .mirror_guard import RecordRefused, mirror_guard
 from .models import Integration
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,10 @@ class Written:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0
+    # Records cleaned before writing (unstorable text, impossible times or amounts), and those
+    # refused (platform id, reason): integrations/mirror_guard.py.
+    adjusted: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)
     # Each record that changed, with the domain event it means (None: no event for its type).
     changes: list[tuple[Any, EventKind | None]] = field(default_factory=list)
     # Customers whose editable id changed under their permanent one (customer_merge.py).
@@ -198,6 +203,8 @@ class EventService:
         if event.kind == EventKind.CUSTOMER_DELETED:
             record = replace(record, active=False)
         written = _write(integration, [record], _version(event))
+        if written.refused:  # never retried: the same record would be refused again
+            raise RecordRefused(written.refused[0][1])
         if written.stale:
             return Applied(stale=True, reason="newer information was already applied")
         EventService.dispatch_merges(
@@ -224,7 +231,8 @@ class EventService:
     ) -> None:
         """Write a page a sync read at ``read_at``; announce each change as a domain event.
 
-        ``counts`` is the sync run's tally: read per type, created, updated, unchanged, events.
+        ``counts`` is the sync run's tally: read per type, created, updated, unchanged, events,
+        and records adjusted or skipped before writing (integrations/mirror_guard.py).
         """
         if not records:
             return
@@ -233,8 +241,14 @@ class EventService:
         written = _write(integration, records, read_at)
         for key in ("created", "updated", "unchanged"):
             counts[key] = counts.get(key, 0) + getattr(written, key)
-        if written.merges:
-            counts["merged"] = counts.get("merged", 0) + len(written.merges)
+        # Only when it happens: the sync panel lists these beside the other counts.
+        for key, value in (
+            ("adjusted", written.adjusted),
+            ("skipped", len(written.refused)),
+            ("merged", len(written.merges)),
+        ):
+            if value:
+                counts[key] = counts.get(key, 0) + value
         if not announce:
             return
         EventService.dispatch_merges(
@@ -303,6 +317,13 @@ def _write(integration: Integration, records: Sequence[Any], version_at: datetim
     """The one mirror write: new and changed records upserted, unchanged ones re-dated, records
     older than what the mirror holds left alone; each change paired with its domain event."""
     written = Written()
+    guarded = mirror_guard(list(records))
+    written.adjusted, written.refused = guarded.adjusted, guarded.refused
+    for platform_id, reason in guarded.refused:
+        logger.warning("integration %s, record %s: %s", integration.pk, platform_id[:60], reason)
+    records = guarded.records
+    if not records:
+        return written
     version_at = version_cap(version_at)  # the same value mirror_upsert stamps, compared below
     model, to_fields = MIRRORS[type(records[0])]
     latest = {r.platform_id: r for r in records}  # a page may repeat an id: last one wins

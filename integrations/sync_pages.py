@@ -25,6 +25,9 @@ COUNT_LABELS = [
     ("updated", "changed"),
     ("deleted", "deleted"),
     ("events", "events"),
+    # Records cleaned or refused before the mirror write (integrations/mirror_guard.py).
+    ("adjusted", "adjusted (unstorable values)"),
+    ("skipped", "skipped (impossible dates)"),
 ]
 
 

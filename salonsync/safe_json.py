@@ -10,6 +10,7 @@ from the interpreter's recursion limit, here and wherever the value is walked or
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -55,12 +56,31 @@ def nesting_exceeds(data: str | bytes, max_depth: int = MAX_DEPTH) -> bool:
     return False
 
 
+def finite_float(text: str) -> float:
+    """A JSON number as a float, refused (ValueError) when it is too large for one: ``1e999``
+    reads as infinity, which no JSON column stores (PostgreSQL refuses it, SQLite's JSON_VALID
+    fails) and which json.dumps writes as the non-JSON ``Infinity``."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"The number {text[:20]} is too large.")
+    return value
+
+
+def refuse_constant(name: str) -> Any:
+    """NaN, Infinity and -Infinity are not JSON (RFC 8259 §6); Python's parser accepts them."""
+    raise ValueError(f"{name} is not a JSON value.")
+
+
 def loads_limited(data: str | bytes, *, max_depth: int = MAX_DEPTH, **kwargs: Any) -> Any:
-    """``json.loads`` that raises JSONTooDeep (a ValueError) rather than recursing too deep.
+    """``json.loads`` that raises JSONTooDeep (a ValueError) rather than recursing too deep, and
+    ValueError for numbers no JSON column can store (``1e999``, NaN, Infinity).
 
     Other unreadable input raises what json.loads raises (ValueError, UnicodeDecodeError)."""
     if nesting_exceeds(data, max_depth):
         raise JSONTooDeep(max_depth)
+    kwargs.setdefault("parse_float", finite_float)
+    if kwargs.get("parse_constant") is None:
+        kwargs["parse_constant"] = refuse_constant
     try:
         return json.loads(data, **kwargs)
     except RecursionError:  # the scan miscounted an unusual encoding: still a clear error

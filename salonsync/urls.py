@@ -35,3 +35,4 @@ if settings.SANDBOX_ENABLED:
 
 handler404 = "salonsync.api.not_found"
 handler403 = "salons.denied.permission_denied"
+handler500 = "salonsync.server_error.server_error"

@@ -18,7 +18,9 @@ from integrations.adapters import errors
 from integrations.adapters.types import Event, EventKind
 from integrations.booking import BookingService
 from integrations.events import EventService
+from integrations.mirror_guard import RecordRefused
 from integrations.models import Integration
+from salonsync.client_ip import client_ip
 from salonsync.safe_json import has_unstorable_text, loads_limited
 
 from .models import FINAL_STATUSES, WebhookEvent, WebhookStatus
@@ -281,7 +283,7 @@ def _write(event: WebhookEvent, completed: list[Event]) -> str:
 
 
 def _fail(event: WebhookEvent, exc: Exception) -> str:
-    if isinstance(exc, Unprocessable):
+    if isinstance(exc, (Unprocessable, RecordRefused)):
         return _failed(event, exc, permanent=True)
     if isinstance(exc, PERMANENT_ERRORS):
         logger.warning("webhook %s cannot be processed: %s", event.pk, type(exc).__name__)
@@ -300,7 +302,7 @@ def _failed(event: WebhookEvent, exc: Exception, *, permanent: bool) -> str:
     dead = permanent or event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS
     event.status = WebhookStatus.DEAD if dead else WebhookStatus.FAILED
     # Our own messages only: another exception's text may quote the payload.
-    if isinstance(exc, (errors.IntegrationError, Unprocessable)):
+    if isinstance(exc, (errors.IntegrationError, Unprocessable, RecordRefused)):
         event.last_error = str(exc)[:500]
     elif isinstance(exc, PERMANENT_ERRORS):
         event.last_error = f"{type(exc).__name__}: a value that cannot be stored; not retried."
@@ -342,4 +344,6 @@ def webhook_replay(*, events) -> int:
 
 
 def _remote_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The sender's address as TRUSTED_PROXIES decides (behind a proxy REMOTE_ADDR is the proxy,
+    the same for every sender: one stranger's junk would throttle every platform's retries)."""
+    return client_ip(request)

@@ -113,7 +113,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Reverse proxies / load balancers in front of SalonSync (addresses or networks). Only when the
 # peer is one of them is X-Forwarded-For read for the client's address (salonsync/client_ip.py:
-# login throttling, the /metrics allow-list). Empty: REMOTE_ADDR is the client.
+# login throttling, the /metrics and Vagaro webhook allow-lists, the rejected-webhook throttle and
+# the address a webhook delivery is stored with). Empty: REMOTE_ADDR is the client.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 AUTHENTICATION_BACKENDS = [
@@ -294,13 +295,12 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # Optional extra check: accept Vagaro webhooks only from these addresses/networks (empty: off).
 # Vagaro publishes 20.220.12.83, 13.67.143.68, 13.70.105.4, 20.62.123.184, 51.140.65.108,
-# 51.143.95.2 (docs/platforms/vagaro.md §3.2); behind a proxy, REMOTE_ADDR must be the client's
-# address.
+# 51.143.95.2 (docs/platforms/vagaro.md §3.2); the sender's address as TRUSTED_PROXIES decides.
 VAGARO_WEBHOOK_ALLOWED_IPS = env.list("VAGARO_WEBHOOK_ALLOWED_IPS", default=[])
 # Webhook processing: attempts before an event is dead, and the sweeper's grace period.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Rejected deliveries (bad signature, unusable body) recorded per source address and minute; past
-# it they are answered 429 and not stored (0: no limit). The address is REMOTE_ADDR, as above.
+# it they are answered 429 and not stored (0: no limit). The address as TRUSTED_PROXIES decides.
 WEBHOOK_REJECTED_PER_MINUTE = env.int("WEBHOOK_REJECTED_PER_MINUTE", default=20)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
@@ -330,7 +330,7 @@ API_CALL_ALLOWANCES = {
     key: value for key, value in env.dict("API_CALL_ALLOWANCES", default={}).items() if value
 }
 
-for _name in ("TRUSTED_PROXIES", "METRICS_ALLOWED_IPS"):
+for _name in ("TRUSTED_PROXIES", "METRICS_ALLOWED_IPS", "VAGARO_WEBHOOK_ALLOWED_IPS"):
     try:
         _networks(tuple(globals()[_name]))
     except ValueError as _exc:

@@ -112,3 +112,29 @@ def test_admin_json_fields_refuse_deep_json(rf, admin_user, model_path, field):
     form = form_class(data={field: nested_text(1000)})
     assert not form.is_valid()
     assert form.errors[field] == ["Enter a valid JSON."]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_numbers_no_json_column_stores_are_a_400(api, salon, number):
+    body = '{"platform": "phorest", "credentials": {}, "account": {}, "settings": {"x": N}}'
+    response = api.post(
+        "/api/v1/salons/alpha/integrations/",
+        data=body.replace("N", number, 1),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["\\u0000", "\\ud800", "\\udfff"])
+def test_nul_or_lone_surrogate_in_an_api_body_is_a_400(api, salon, bad):
+    """Found by tests/api/test_adversarial_writes.py: a lone surrogate echoed in a 400's message
+    could not be encoded, so the answer was a 500."""
+    body = '{"platform": "X", "credentials": {}, "account": {}}'.replace("X", f"ph{bad}orest")
+    response = api.post(
+        "/api/v1/salons/alpha/integrations/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "cannot be stored" in response.json()["error"]["message"]

@@ -359,3 +359,25 @@ def test_migration_unfreezes_mirror_rows_dated_in_the_future(vagaro_integration)
     current.refresh_from_db()
     assert frozen.version_at <= timezone.now()
     assert current.version_at == yesterday
+
+
+# -- numbers no JSON column stores (found by tests/webhooks/test_adversarial.py) ------------------
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_a_signed_body_with_an_infinite_number_is_400_and_recorded(
+    client_500, mindbody_integration, number
+):
+    body = json.dumps({**_mindbody_client_updated(), "extra": "N"}).replace('"N"', number)
+    response = signed_mindbody(client_500, None, body=body.encode())
+    assert response.status_code == 400, response.content
+    assert WebhookEvent.objects.get().status == WebhookStatus.REJECTED
+
+
+@pytest.mark.parametrize("site_id", ["\u0000", "-99\u0000", "\ud800", "9" * 101])
+def test_a_site_id_that_is_not_one_is_400_not_503(client_500, mindbody_integration, site_id):
+    """Found by tests/webhooks/test_adversarial.py on PostgreSQL: a NUL in eventData.siteId
+    failed the routing query, answered 503, which Mindbody retries."""
+    payload = _mindbody_client_updated()
+    payload["eventData"] = {**payload["eventData"], "siteId": site_id}
+    response = signed_mindbody(client_500, payload)
+    assert response.status_code == 400, response.content
+    assert WebhookEvent.objects.get().status == WebhookStatus.REJECTED

@@ -84,6 +84,9 @@ class MindbodyWebhooks(WebhookPlatform):
         site_id = data.get("siteId") if isinstance(data, Mapping) else None
         if site_id is None or isinstance(site_id, (dict, list, bool)):
             raise Rejected(400, "eventData.siteId is missing.")
+        if clean_text(str(site_id), 100) != str(site_id):
+            # A NUL would fail the routing query on PostgreSQL (a 503 the platform retries).
+            raise Rejected(400, "eventData.siteId is not a Mindbody site id.")
         integration = _route(str(site_id))
         if integration is None or not self.live(integration):
             raise Unserved("No SalonSync integration serves this Mindbody site; ignored.")

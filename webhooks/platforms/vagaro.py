@@ -9,7 +9,6 @@ a record in the REST vocabulary, normalized by the adapter's own normalize_webho
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from integrations.adapters.vagaro import is_staff_time_off
 from integrations.events import APPOINTMENT_KINDS
 from integrations.models import Integration
 from integrations.read_times import learn_from_webhook
+from salonsync.client_ip import address_in, client_ip
 
 from .base import (
     Rejected,
@@ -77,7 +77,8 @@ class VagaroWebhooks(WebhookPlatform):
 
     def verify(self, request, integration: Integration | None) -> bool:
         allowed = settings.VAGARO_WEBHOOK_ALLOWED_IPS
-        if allowed and not _ip_allowed(request.META.get("REMOTE_ADDR", ""), allowed):
+        # The client's address as TRUSTED_PROXIES decides: behind a proxy REMOTE_ADDR is the proxy.
+        if allowed and not address_in(client_ip(request), allowed):
             return False
         given = request.headers.get(SIGNATURE_HEADER, "")
         tokens = split_secrets(integration.credentials.get("webhook_token") if integration else "")
@@ -176,11 +177,3 @@ def _first(data: Any, *keys: str) -> Any:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _ip_allowed(remote: str, allowed: list[str]) -> bool:
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(net, strict=False) for net in allowed)
