@@ -91,7 +91,7 @@ def main() -> None:
 
     print("\nthe day's calls by what made them; the day's events and webhooks")
     for pd in days:
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(pd.calls.items()) if v)
+        parts = "; ".join(f"{k} {v}" for k, v in sorted(pd.calls.items()) if v)
         print(f"  {pd.platform}: {parts or 'none'}")
         done = ", ".join(f"{k} {v}" for k, v in sorted(pd.done.items()))
         hooks = ", ".join(f"{k} {v}" for k, v in sorted(pd.webhooks.items())) or "none"
