@@ -1,18 +1,27 @@
-"""API-call budget bench: one salon per platform, synced through a simulated day the way the
-schedules run it (the 15-minute fan-out 96 times, then the nightly reconciliation), against the
-sandbox emulators in-process; prints the calls each platform costs next to what it includes.
+"""API-call budget bench (issue 19): one simulated salon day per platform through the in-process
+sandbox emulators, counting the calls each platform receives, against the issue's targets and
+what the platform includes; the mirror is compared with the emulator's books at the end.
 
-    .venv/bin/python bench/api_budget.py [--clients 300] [--runs 96]
+    .venv/bin/python bench/api_budget.py [--clients 200] [--runs 96] [--before]
 
-DATABASE_URL selects the database (default postgres://postgres@127.0.0.1:5432/salonsync_budget,
-created and migrated when missing). Calls are counted from ApiCall rows, which every platform
-call writes. Webhook deliveries (which Vagaro also counts, docs/platforms/vagaro.md §1.1) and a
-webhook's re-reads are not simulated: the figures are what the syncs alone spend.
+The day (bench/budget_day.py says it in full): 40 appointments booked at the front desk, 10
+changed, 6 cancelled, 2 no-shows, the webhooks Mindbody and Vagaro send for them received and
+processed (hint re-reads count), the 15-minute incremental fan-out 96 times with its health
+check, token refreshes, the nightly reconciliation, the owner's page visits and 3 accepted
+suggestions. The clock is simulated (time-machine); Celery tasks run in-process, in order.
+``--before`` replays the policy from before issue 19: every integration on every 15-minute run.
+
+Calls are ApiCall rows (every platform call writes one), counted from the start of the day,
+after the first sync (Vagaro: the backfill), which is reported apart. Webhook deliveries are not
+calls SalonSync makes; they are shown beside (Vagaro may count them too, docs/platforms/vagaro.md
+§1.1). DATABASE_URL selects the database (default postgres://postgres@127.0.0.1:5432/
+salonsync_budget, created and migrated when missing); the bench's salons are rebuilt each run.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -21,135 +30,120 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/salonsync_budget")
+os.environ.pop("REDIS_URL", None)  # tasks in-process and in order; locks in process memory
+os.environ["DEMO_BEAT"] = "false"  # no scheduler thread of the demo's own
+os.environ["TASKS_IN_THREADS"] = "false"
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")  # each emulator answer would reconnect
 
 from bench.sync import setup_django  # noqa: E402
-
-PLATFORMS = {
-    "mindbody": {"account_id": "-99001", "username": "bench.staff", "password": "bench-mb-pw"},
-    "vagaro": {"account_id": "bEnChVaGaRo==", "username": "bench-vg", "password": "bench-vg-pw"},
-    "phorest": {
-        "account_id": "bEnChBuDgEt00001",
-        "branch_id": "bEnChBrAnCh00001",
-        "username": "global/budget@salonsync.example",
-        "password": "bench-ph-pw",
-    },
-}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=300, help="clients per salon (300)")
+    parser.add_argument("--clients", type=int, default=200, help="clients per salon (200)")
     parser.add_argument("--runs", type=int, default=96, help="15-minute runs in the day (96)")
     parser.add_argument(
-        "--every-run",
+        "--before",
         action="store_true",
         help="the policy before issue 19: every integration synced on every 15-minute run",
     )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="PLATFORM:KEY=VALUE",
+        help="an integration option to try, e.g. phorest:changed_past_days=1 (repeatable)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="the calls by operation, too")
     args = parser.parse_args()
     setup_django()
+    logging.disable(logging.INFO)  # every task and webhook logs a line: warnings only
 
-    from django.conf import settings
-
-    from integrations import sync as sync_module
-    from integrations.booking import BookingService
+    from bench.budget_day import PLATFORMS, TARGETS, DayPlan, run_day
     from integrations.call_budget import allowance_for
-    from integrations.models import ApiCall, Integration, IntegrationStatus, Salon
-    from integrations.sync import sync_fan_out, sync_run
-    from sandbox.data import seed_account
-    from sandbox.models import Account as SandboxAccount
-    from tests.sandbox_transport import ORIGIN, mount
-
-    settings.MINDBODY_API_URL = f"{ORIGIN}/sandbox/mindbody"
-    settings.MINDBODY_API_KEY = "sandbox-developer-key"
-    settings.VAGARO_API_URL = f"{ORIGIN}/sandbox/vagaro"
-    settings.PHOREST_API_URL = f"{ORIGIN}/sandbox/phorest/third-party-api-server/api/business"
-
-    def service_for(integration):
-        service = BookingService(integration, sleep=lambda _seconds: None)
-        mount(service.adapter.http.session)
-        return service
-
-    sync_module.sync_service_for = service_for
 
     started = time.monotonic()
-    salon, _ = Salon.objects.get_or_create(
-        slug="budget-salon", defaults={"name": "Budget Salon", "timezone": "America/New_York"}
+    plan = DayPlan(
+        clients=args.clients, runs=args.runs, before=args.before, options=_options(args.option)
     )
-    Integration.objects.filter(salon=salon).delete()
-    integrations = {}
-    for platform, ids in PLATFORMS.items():
-        stale = SandboxAccount.objects.filter(platform=platform, account_id=ids["account_id"])
-        if stale.exists() and stale.first().clients.count() != args.clients:
-            stale.delete()
-        seed_account(
-            platform=platform,
-            name=f"Budget Salon ({platform})",
-            seed=77,
-            clients=args.clients,
-            months_back=18,
-            months_ahead=1,
-            **ids,
-        )
-        account = {"business_id": ids["account_id"]}
-        if platform == "mindbody":
-            account = {"site_id": ids["account_id"]}
-        elif platform == "vagaro":
-            account = {"region": "us02", "business_id": ids["account_id"]}
-        elif platform == "phorest":
-            account["branch_id"] = ids["branch_id"]
-        integration = Integration(
-            salon=salon,
-            platform=platform,
-            account=account,
-            options={"write_access": True} if platform == "vagaro" else {},
-            status=IntegrationStatus.CONNECTED,
-        )
-        integration.credentials = (
-            {"client_id": ids["username"], "client_secret": ids["password"]}
-            if platform == "vagaro"
-            else {"username": ids["username"], "password": ids["password"]}
-        )
-        integration.save()
-        integrations[platform] = integration
-    print(f"seeded {args.clients} clients per platform in {time.monotonic() - started:.0f} s")
+    days = run_day(plan, log=print)
+    policy = "every integration every run (before issue 19)" if args.before else "sync_fan_out"
+    print(f"\n{args.runs} scheduled runs ({policy}) + the nightly reconciliation, ", end="")
+    print(f"{args.clients} clients per salon, in {time.monotonic() - started:.0f} s")
 
-    def calls(platform: str) -> int:
-        return ApiCall.objects.filter(integration=integrations[platform]).count()
-
-    first = {}
-    for platform, integration in integrations.items():
-        run = sync_run(integration=integration)
-        assert run.state == "succeeded", f"{platform}: {run.error}"
-        first[platform] = calls(platform)
-
-    started = time.monotonic()
-    ours = [i.pk for i in integrations.values()]
-    policy = sync_fan_out("reconcile") if args.every_run else None  # reconcile: everyone
-    for _ in range(args.runs):
-        due = policy if policy is not None else sync_fan_out("incremental")
-        for integration in due.filter(pk__in=ours):
-            sync_run(integration=integration)
-    for integration in sync_fan_out("reconcile").filter(pk__in=ours):
-        sync_run(integration=integration, kind="reconcile")
-    day_seconds = time.monotonic() - started
-
-    policy_name = "every integration every run" if args.every_run else "sync_fan_out"
-    print(
-        f"a simulated day ({args.runs} scheduled runs, {policy_name}, + 1 reconciliation) "
-        f"in {day_seconds:.0f} s"
-    )
-    print()
-    print(f"{'platform':<10} {'first sync':>10} {'a day':>7} {'30 days':>8}  allowance")
-    for platform in integrations:
-        day = calls(platform) - first[platform]
-        allowance = allowance_for(platform)
+    print(f"\n{'platform':<9} | {'first sync':>10} | {'calls/day':>9} | {'target':>6} | allowance")
+    for pd in days:
+        day = pd.day_calls
+        allowance = allowance_for(pd.platform)
         if allowance is None:
             included = "none published"
         elif allowance.period == "day":
             included = f"{allowance.calls}/day: {100 * day / allowance.calls:.0f} % used"
         else:
-            included = f"{allowance.calls}/month: {100 * day * 30 / allowance.calls:.0f} % used"
-        print(f"{platform:<10} {first[platform]:>10} {day:>7} {day * 30:>8}  {included}")
+            used = 100 * day * 30 / allowance.calls
+            included = f"{allowance.calls}/month: {used:.0f} % used at 30 such days"
+        target = TARGETS[pd.platform]
+        mark = "" if day <= target else "  MISSED"
+        print(
+            f"{pd.platform:<9} | {pd.first_sync:>10} | {day:>9} | {'<=' + str(target):>6} | "
+            f"{included}{mark}"
+        )
+
+    print("\nthe day's calls by what made them; the day's events and webhooks")
+    for pd in days:
+        parts = "; ".join(f"{k} {v}" for k, v in sorted(pd.calls.items()) if v)
+        print(f"  {pd.platform}: {parts or 'none'}")
+        done = ", ".join(f"{k} {v}" for k, v in sorted(pd.done.items()))
+        hooks = ", ".join(f"{k} {v}" for k, v in sorted(pd.webhooks.items())) or "none"
+        print(f"    done: {done}; webhooks stored: {hooks}")
+        for note in pd.notes[:10]:
+            print(f"    note: {note}")
+        if args.verbose:
+            _by_operation(pd)
+    for pd in days:
+        waiting = len(pd.differences_before_nightly)
+        print(f"  {pd.platform}: {waiting} mirror differences before the nightly run")
+        for difference in pd.differences[:20]:
+            print(f"  mirror {pd.platform}: {difference}")
+
+    print()
+    for pd in days:
+        print(f"calls/day {pd.platform} {pd.day_calls}")
+    wrong = [pd for pd in days if pd.differences]
+    if not wrong:
+        print("mirror exact")
+    else:
+        print(
+            "mirror NOT exact: "
+            + "; ".join(f"{pd.platform}: {len(pd.differences)} differences" for pd in wrong)
+        )
+    assert [pd.platform for pd in days] == list(PLATFORMS)
+
+
+def _options(values: list[str]) -> dict[str, dict]:
+    options: dict[str, dict] = {}
+    for value in values:
+        platform, _, setting = value.partition(":")
+        key, _, raw = setting.partition("=")
+        if not key or not raw:
+            raise SystemExit(f"--option {value!r}: expected PLATFORM:KEY=VALUE")
+        options.setdefault(platform, {})[key] = int(raw) if raw.isdigit() else raw
+    return options
+
+
+def _by_operation(pd) -> None:
+    from django.db.models import Count
+
+    from integrations.models import ApiCall
+
+    rows = (
+        ApiCall.objects.filter(integration=pd.integration)
+        .order_by()
+        .values("operation")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    print("    all calls by operation: " + ", ".join(f"{r['operation']} {r['n']}" for r in rows))
 
 
 if __name__ == "__main__":
