@@ -49,6 +49,7 @@ from .events import EventService
 from .locks import IntegrationLock
 from .mirror import mirror_mark_deleted
 from .models import (
+    ApiCall,
     Integration,
     IntegrationIssue,
     IntegrationStatus,
@@ -75,6 +76,8 @@ AUTH_PAUSE_AFTER = timedelta(days=3)
 # A requested run whose task never started within this long is marked failed.
 QUEUED_EXPIRY = timedelta(hours=1)
 TOKEN_REFRESH_AHEAD = timedelta(minutes=30)
+# "In use": a platform call this recently (the owner at work, a webhook being read).
+TOKEN_IN_USE = timedelta(minutes=30)
 # How often a platform whose webhooks arrive is still checked by the 15-minute sync.
 LIGHT_CHECK_EVERY = timedelta(hours=6)
 
@@ -463,10 +466,16 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 # -- token refresh ----------------------------------------------------------------------------
 def token_refresh_due() -> QuerySet[Integration]:
-    """Integrations whose cached token expires within TOKEN_REFRESH_AHEAD."""
+    """Integrations in use (a platform call within TOKEN_IN_USE) whose cached token expires
+    within TOKEN_REFRESH_AHEAD. An idle one is not renewed: every renewal is a billed call (a
+    Vagaro token lasts an hour, so renewing idle ones cost 37 calls a day per salon in
+    bench/api_budget.py), and the adapter issues a token when a call next needs one."""
+    now = timezone.now()
+    recent = ApiCall.objects.filter(integration=OuterRef("pk"), created_at__gte=now - TOKEN_IN_USE)
     return Integration.objects.filter(
+        Exists(recent),
         token_expires_at__isnull=False,
-        token_expires_at__lte=timezone.now() + TOKEN_REFRESH_AHEAD,
+        token_expires_at__lte=now + TOKEN_REFRESH_AHEAD,
         status__in=[IntegrationStatus.CONNECTED, IntegrationStatus.ERROR],
     ).order_by("token_expires_at")
 

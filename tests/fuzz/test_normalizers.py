@@ -30,6 +30,7 @@ from integrations.adapters.types import (
     Appointment,
     AppointmentStatus,
     Customer,
+    CustomerMerge,
     Event,
     EventKind,
     Location,
@@ -205,7 +206,10 @@ def assert_normalized(result: Any, kind: str) -> None:
         assert isinstance(result.event_id, str) and isinstance(result.object_id, str)
         assert isinstance(result.account_id, str)
         assert _aware(result.occurred_at)
-        if result.data is not None:
+        if isinstance(result.data, CustomerMerge):  # ids of the kept and the removed client
+            assert result.data.kept_id and isinstance(result.data.kept_id, str)
+            assert result.data.removed_id or result.data.removed_stable_id
+        elif result.data is not None:
             assert_normalized(
                 result.data, "appointment" if isinstance(result.data, Appointment) else "customer"
             )

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from integrations.models import IntegrationStatus, MirroredAppointment, SyncRun
+from integrations.models import ApiCall, IntegrationStatus, MirroredAppointment, SyncRun
 from integrations.tasks import refresh_tokens, sync_all, sync_integration
 from sandbox.faults import set_fault
 from sandbox.models import Fault
@@ -96,6 +96,18 @@ def test_a_task_for_a_removed_integration_does_nothing(phorest):
     assert sync_integration.apply(args=[pk, "incremental"]).get() == "gone"
 
 
+def called(integration, *, minutes_ago: int) -> None:
+    ApiCall.objects.create(
+        integration=integration,
+        operation="list_locations",
+        method="POST",
+        path="/locations",
+        status=200,
+        duration_ms=1,
+        created_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
 def test_tokens_expiring_soon_are_refreshed(vagaro, salon, sandbox_http):
     from integrations.booking import BookingService
     from tests.sandbox_transport import mount
@@ -112,6 +124,11 @@ def test_tokens_expiring_soon_are_refreshed(vagaro, salon, sandbox_http):
     type(later_one).objects.filter(pk=later_one.pk).update(
         token_expires_at=far, _access_token="kept-token"
     )
+    # Idle for an hour (its last call long ago): its token is issued when a call needs one.
+    idle = make_vagaro(salon, business_id="iDlEvAgArO==", seed=13)
+    type(idle).objects.filter(pk=idle.pk).update(token_expires_at=soon, _access_token="idle")
+    called(idle, minutes_ago=60)
+    called(vagaro, minutes_ago=5)  # in use
 
     assert refresh_tokens.delay().get() == 1
 
@@ -121,3 +138,5 @@ def test_tokens_expiring_soon_are_refreshed(vagaro, salon, sandbox_http):
     later_one.refresh_from_db()
     assert later_one.access_token == "kept-token"
     assert later_one.token_expires_at == far
+    idle.refresh_from_db()
+    assert idle.access_token == "idle" and idle.token_expires_at == soon

@@ -218,10 +218,11 @@ def _customer(data: Mapping[str, Any], adapter: PlatformAdapter, *, active: bool
 
 def _merge(data: Mapping[str, Any], adapter: PlatformAdapter) -> CustomerMerge:
     removed = _sid(adapter.require(data, "removedClientUniqueId"))
-    if not removed:
-        raise ValidationError("the merge names no removed client", platform="mindbody")
+    kept = _sid(adapter.require(data, "keptClientId"))
+    if not removed or not kept:
+        raise ValidationError("the merge names no kept or no removed client", platform="mindbody")
     return CustomerMerge(
-        kept_id=_sid(adapter.require(data, "keptClientId")),
+        kept_id=kept,
         removed_stable_id=removed,
         kept_stable_id=_sid(data.get("keptClientUniqueId")),
     )

@@ -446,6 +446,17 @@ def test_iter_changed_appointments_sends_update_filter_in_date_windows(h, rsps):
     assert all((last - first).days < 31 for first, last in windows)
 
 
+def test_the_15_minute_read_covers_yesterday_to_60_days_ahead_in_two_calls(h, rsps):
+    rsps.get(appointments_url(h), json=listing("appointments", []))
+    a = adapter(h, branch_timezone="America/New_York")
+    list(a.iter_changed_appointments(datetime.now(UTC) - timedelta(minutes=15)))
+    today = datetime.now(NY).date()
+    windows = [(query(c)["from_date"][0], query(c)["to_date"][0]) for c in rsps.calls]
+    assert len(windows) == 2  # 62 days in windows of at most 31
+    assert windows[0][0] == (today - timedelta(days=1)).isoformat()
+    assert windows[-1][1] == (today + timedelta(days=60)).isoformat()
+
+
 def test_iter_changed_appointments_single_filter_name_option(h, rsps):
     rsps.get(appointments_url(h), json=listing("appointments", []))
     a = adapter(
