@@ -86,7 +86,8 @@ def learn_from_webhook(
     if read_times_decided(integration):
         return None
     try:
-        read = service.run(service.adapter.get_appointment, appointment.platform_id)
+        with service.adapter.http.single_attempt():  # evidence only: never backoff for it
+            read = service.run(service.adapter.get_appointment, appointment.platform_id)
     except IntegrationError as exc:
         logger.info("integration %s: no time evidence (%s)", integration.pk, exc.code)
         return None

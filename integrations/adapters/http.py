@@ -15,8 +15,9 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -158,6 +159,17 @@ class HttpClient:
             reraise=True,
         )
         return retrying(attempt)
+
+    @contextmanager
+    def single_attempt(self) -> Iterator[None]:
+        """Calls inside make one attempt each: for a read that is only a bonus (evidence), whose
+        failure costs nothing and must not hold the caller through backoff."""
+        kept = self.retry
+        self.retry = replace(kept, max_attempts=1)
+        try:
+            yield
+        finally:
+            self.retry = kept
 
     # -- internals ------------------------------------------------------------------------------
     def _should_retry(self, exc: BaseException, idempotent: bool) -> bool:

@@ -344,10 +344,10 @@ class PhorestAdapter(PlatformAdapter):
         ``changed_future_days`` (60) ahead. Every 31 days more is one more call each 15 minutes:
         the salon day of bench/api_budget.py costs 509 calls with 31 back and 90 ahead, 319 with
         1 and 60. A change outside the window (a visit marked paid days later, a booking more
-        than 60 days out) is read by the nightly reconciliation (30 days back, 90 ahead). The filter's name is
-        disputed (docs/platforms/phorest.md §2.4): both spellings are sent by default (Phorest
-        ignores unknown parameters), and rows are re-checked on ``updatedAt`` here, so either
-        reading stays correct.
+        than 60 days out) is read by the nightly reconciliation (30 days back, 90 ahead).
+        The filter's name is disputed (docs/platforms/phorest.md §2.4): both spellings are sent by
+        default (Phorest ignores unknown parameters), and rows are re-checked on ``updatedAt``
+        here, so either reading stays correct.
         """
         if since.tzinfo is None:
             since = since.replace(tzinfo=self.tz)

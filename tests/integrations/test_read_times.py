@@ -47,3 +47,40 @@ def test_the_decision_is_kept_with_its_evidence(salon):
         integration=integration, reading="local", appointment_id="ap2", webhook_start=WEBHOOK_START
     )
     assert again is False
+
+
+@pytest.mark.django_db
+def test_learning_is_one_attempt_and_the_client_keeps_its_retries(salon):
+    """The evidence read is a bonus: a platform that fails it is not retried with backoff
+    inside webhook processing (it held each delivery ~21 s with the API unreachable)."""
+    from integrations.adapters.errors import TransientError
+    from integrations.adapters.types import Appointment, AppointmentStatus
+    from integrations.booking import BookingService
+    from integrations.models import Integration
+    from integrations.read_times import learn_from_webhook
+
+    integration = Integration(
+        salon=salon, platform="vagaro", account={"region": "us02", "business_id": "b7Yx3Zq9Wr=="}
+    )
+    integration.credentials = {"client_id": "cid", "client_secret": "secret"}
+    integration.save()
+    service = BookingService(integration, sleep=lambda _s: None)
+    sent = []
+
+    def unreachable(*args, **kwargs):
+        sent.append(service.adapter.http.retry.max_attempts)
+        raise TransientError("down", platform="vagaro")
+
+    service.adapter.get_appointment = unreachable
+    appointment = Appointment(
+        platform_id="ap1",
+        status=AppointmentStatus.BOOKED,
+        start=WEBHOOK_START,
+        end=WEBHOOK_START,
+    )
+    assert (
+        learn_from_webhook(integration=integration, service=service, appointment=appointment)
+        is None
+    )
+    assert sent == [1]  # one attempt while learning
+    assert service.adapter.http.retry.max_attempts == 4  # and the usual policy afterwards
