@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from integrations.adapters.types import AppointmentStatus
 from integrations.models import MirroredAppointment
 from rebooking.categories import interval_lookup
+from rebooking.category_intervals import category_days_by_name
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
 from rebooking.rhythm import VISIT_STATUSES, provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
@@ -205,23 +206,28 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
 
     outreach = {rule: [] for rule in RULES}
     refill = {rule: [] for rule in RULES}
-    flagged = {rule: {} for rule in anchors.RULES}
+    scanners = {rule: anchors.Scanner(ordered, rule) for rule in anchors.RULES}
     mirror = _Mirror(integration, rows)
     catalog, providers = service_catalog(integration), provider_names(integration)
+    intervals = None  # read at each daily scan; a refill before the first reads its own
     for done, (now, kind, cancelled) in enumerate(events, start=1):
         with transaction.atomic():  # one commit per moment, not one per write
             mirror.advance(now)
             if kind == 0:
                 mirror.analyze(now)
+                # The category intervals learned from the stored rhythms, as of this scan: the
+                # day's refills read them too (a median over the salon's clients, which a
+                # day's visits barely move; reading it at every cancellation was a fifth of
+                # the replay).
+                mirror.refresh_rhythms(now)
+                intervals = category_days_by_name(
+                    settings=config, integration_ids=[str(integration.pk)]
+                )
                 if config.enabled and config.overdue_enabled:
-                    # the learned category intervals come from the stored rhythms: as of now
-                    mirror.refresh_rhythms(now)
-                    for client in _engine_scan(integration, config, now):
+                    for client in _engine_scan(integration, config, now, intervals):
                         outreach["engine"].append((now, client))
-                    for rule in anchors.RULES:
-                        flags = flagged[rule]
-                        for client in anchors.scan(ordered, rule, now, flags):
-                            outreach[rule].append((now, client))
+                    for rule, scanner in scanners.items():
+                        outreach[rule] += [(now, client) for client in scanner.scan(now)]
             elif config.enabled and config.on_cancellation:
                 row = MirroredAppointment.objects.get(
                     integration=integration, platform_id=cancelled.id
@@ -235,6 +241,7 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                     catalog=catalog,  # the throwaway salon's services never change
                     providers=providers,
                     stored=True,  # refresh_rhythms has just built or refreshed them
+                    intervals=intervals,
                 )
                 if made is not None:
                     for rank, option in enumerate(made.options, start=1):
@@ -331,10 +338,17 @@ class _Mirror:
         self.dirty.clear()
 
 
-def _engine_scan(integration, config, now) -> list[str]:
-    """Who the daily overdue scan would contact at ``now`` (production's own query), with the
-    suggestion rows it would leave behind for the cooldown."""
-    due = overdue_candidates(settings=config, integration_ids=[str(integration.pk)], now=now)
+def _engine_scan(integration, config, now, intervals) -> list[str]:
+    """Who the daily overdue scan would contact at ``now`` (production's own query, on the
+    stored rhythms the replay has just refreshed), with the suggestion rows it would leave
+    behind for the cooldown."""
+    due = overdue_candidates(
+        settings=config,
+        integration_ids=[str(integration.pk)],
+        now=now,
+        stored=True,
+        intervals=intervals,
+    )
     if not due:
         return []
     RebookingSuggestion.objects.bulk_create(

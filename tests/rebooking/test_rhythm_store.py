@@ -148,14 +148,15 @@ def test_refill_reads_the_stored_rhythms_once_built(history, monkeypatch):
     assert cancelled.customer_ref == "mia"
     rhythms_refresh(integration_id=str(history.pk), now=NOW)
     # Zoe (Sam, every 28 days, last seen Mar 4) and Lea (Sam, every 20 days) are due for the
-    # freed slot: offered, Zoe (just due) first.
+    # freed slot: offered, Zoe (just due) first; Kim (Ana's, one visit, long past the
+    # category's interval) fits it least.
     made = suggestions_for_cancellation(integration=history, appointment_ref="c-1", now=NOW)
     refill = next(s for s in made if s.kind == "refill")
-    assert [o["customer"] for o in refill.options] == ["zoe", "lea"]
+    assert [o["customer"] for o in refill.options] == ["zoe", "lea", "kim"]
     # The refill answers from the stored rows: without Zoe's row she is not offered, which the
     # live query would still have done.
     refill.delete()
     ClientRhythm.objects.filter(integration=history, customer_ref="zoe").delete()
     made = suggestions_for_cancellation(integration=history, appointment_ref="c-1", now=NOW)
     refill = next(s for s in made if s.kind == "refill")
-    assert [o["customer"] for o in refill.options] == ["lea"]
+    assert [o["customer"] for o in refill.options] == ["lea", "kim"]
