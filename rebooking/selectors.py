@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from integrations.adapters.types import ACTIVE_STATUSES, ENDED_STATUSES, AppointmentStatus
 from integrations.models import (
@@ -125,6 +126,7 @@ def client_habits(
     if not customer_refs:
         return {}
     rows: dict[str, list] = {}
+    latest = Window(RowNumber(), partition_by=[F("customer_ref")], order_by=F("start").desc())
     for ref, start, provider, booked in (
         MirroredAppointment.objects.filter(
             integration=integration,
@@ -133,12 +135,14 @@ def client_habits(
             deleted=False,
             start__lt=before,
         )
+        .annotate(back=latest)
+        .filter(back__lte=RECENT_VISITS)
         .order_by("customer_ref", "start")
         .values_list("customer_ref", "start", "provider_ref", "platform_created_at")
     ):
         rows.setdefault(ref, []).append((start, provider, booked))
     tz = integration.salon.tz
-    return {ref: habits_from_visits(v[-RECENT_VISITS:], tz) for ref, v in rows.items()}
+    return {ref: habits_from_visits(v, tz) for ref, v in rows.items()}
 
 
 def rhythm_exists(*, integration: Integration) -> bool:

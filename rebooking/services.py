@@ -50,6 +50,10 @@ REFILL_CANDIDATES = 5
 # The refill's pool: the REFILL_POOL clients whose due date is nearest the slot among those at
 # least REFILL_POOL_GRACE of their interval along by it, ranked by refill_fit.slot_fit.
 REFILL_POOL, REFILL_POOL_GRACE = 20, 0.75
+# Clients further past their last visit than this many of their intervals by the slot have
+# most likely gone elsewhere: not offered a slot at short notice (their due-ness fit is 0 from
+# 1.5 on; a skipped cycle is back by 2), and left out before the query's per-client checks.
+REFILL_POOL_MAX = 2.5
 
 
 def rebooking_settings_get(*, salon: Salon) -> RebookingSettings:
@@ -278,6 +282,7 @@ def suggestion_refill_slot(
         "exclude_customer": row.customer_ref,
         "limit": REFILL_POOL,
         "nearest_ratio": 1 / REFILL_POOL_GRACE,
+        "max_intervals": REFILL_POOL_MAX,
         # the stored rhythms (an index lookup); computed live until the first build
         "stored": stored if stored is not None else rhythm_exists(integration=integration),
     }

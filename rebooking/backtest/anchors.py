@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from integrations.adapters.types import AppointmentStatus
 
-from .loader import Appt
+from .loader import NOTICE, Appt
 
 RULES = ("fixed", "last3")
 OWN_PATTERN_FROM = 3  # visits in the category before Phorest uses the client's own gaps
@@ -152,8 +152,8 @@ class Scanner:
             if ratios and not h.future_booking(when):
                 found.append((max(ratios), client))
                 later.append((when + FLAG_COOLDOWN, client))
-            elif ratios:  # booked ahead: look again at the next scan
-                later.append((when + timedelta(seconds=1), client))
+            elif ratios:  # booked ahead: look again once that booking no longer holds
+                later.append((self._booking_ends(h, when), client))
             else:
                 later.append((self._next_change(h, when), client))
         for entry in later:
@@ -163,6 +163,19 @@ class Scanner:
         for client in picked:
             self.flagged[client] = when
         return picked
+
+    @staticmethod
+    def _booking_ends(h: ClientHistory, when: datetime) -> datetime:
+        """The first moment after ``when`` a booking the client holds at ``when`` no longer
+        does (its start, or its cancellation becoming known); new bookings only add to them."""
+        first = bisect.bisect_right(h.appt_starts, when)
+        last = bisect.bisect_right(h.appt_starts, when + h.max_lead)
+        ends = []
+        for a in h.appts[first:last]:
+            if a.active_at(when):
+                known = a.known_at if a.status in NOTICE else None
+                ends.append(min(a.start, known) if known is not None else a.start)
+        return max(min(ends, default=when), when)
 
     def _next_change(self, h: ClientHistory, when: datetime) -> datetime:
         """The earliest moment after ``when`` the client can be due: a category's due date (a

@@ -229,9 +229,7 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                     for rule, scanner in scanners.items():
                         outreach[rule] += [(now, client) for client in scanner.scan(now)]
             elif config.enabled and config.on_cancellation:
-                row = MirroredAppointment.objects.get(
-                    integration=integration, platform_id=cancelled.id
-                )
+                row = _cancelled_row(integration, cancelled)
                 mirror.refresh_rhythms(now)
                 made = suggestion_refill_slot(
                     integration=integration,
@@ -336,6 +334,23 @@ class _Mirror:
         elif self.dirty:
             rhythms_refresh(integration_id=integration_id, customer_refs=list(self.dirty), now=now)
         self.dirty.clear()
+
+
+def _cancelled_row(integration, a: Appt) -> MirroredAppointment:
+    """The cancelled row as create_sandbox wrote it and reveal() shows it now (what the refill
+    reads of it), built here rather than read back once per cancellation."""
+    return MirroredAppointment(
+        integration=integration,
+        platform_id=a.id,
+        status=a.status,
+        start=a.start,
+        end=a.start + timedelta(minutes=a.minutes),
+        customer_ref=a.client,
+        service_ref=a.service_ref,
+        provider_ref=a.provider,
+        service_name=a.service,
+        price=Decimal("0"),
+    )
 
 
 def _engine_scan(integration, config, now, intervals) -> list[str]:
