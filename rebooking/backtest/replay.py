@@ -220,9 +220,11 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                 # day's visits barely move; reading it at every cancellation was a fifth of
                 # the replay).
                 mirror.refresh_rhythms(now)
-                intervals = category_days_by_name(
-                    settings=config, integration_ids=[str(integration.pk)]
-                )
+                if mirror.rewritten or intervals is None:
+                    intervals = category_days_by_name(
+                        settings=config, integration_ids=[str(integration.pk)]
+                    )
+                    mirror.rewritten = False
                 if config.enabled and config.overdue_enabled:
                     for client in _engine_scan(integration, config, now, intervals):
                         outreach["engine"].append((now, client))
@@ -293,7 +295,7 @@ class _Mirror:
         self.known = array("l", sorted(final, key=lambda i: rows[i].known_at))
         self.next_booked = self.next_known = 0
         self.dirty: set[str] = set()
-        self.built = False
+        self.built = self.rewritten = False
         self.analyzed: datetime | None = None
 
     def advance(self, now: datetime) -> None:
@@ -327,7 +329,9 @@ class _Mirror:
         self.analyzed = now
 
     def refresh_rhythms(self, now: datetime) -> None:
+        """``rewritten`` notes that a stored rhythm changed (until the reader clears it)."""
         integration_id = str(self.integration.pk)
+        self.rewritten |= not self.built or bool(self.dirty)
         if not self.built:
             rhythms_refresh(integration_id=integration_id, now=now)
             self.built = True
