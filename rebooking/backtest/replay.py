@@ -8,8 +8,11 @@ only what the salon knew then, and the production code answers.
   production ``overdue_candidates`` with the salon's settings exactly as ``overdue_scan`` calls
   it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap per daily scan),
   recording an overdue suggestion row per client contacted (dated then) so the cooldown works as
-  in production. The stored rhythms are refreshed before each scan: the category intervals the
-  scan learns from them hold only the visits known by then. ``overdue_scan`` itself is not
+  in production. The stored rhythms are refreshed before each scan (the category intervals the
+  scan learns from them hold only the visits known by then), and the scan reads them rather than
+  recomputing every rhythm from the whole history (the same SQL, scan.summary_ctes, wrote them:
+  730 whole-history passes were most of a replay's time). The anchors' scans are incremental
+  (anchors.Scanner). ``overdue_scan`` itself is not
   called: it only reads *connected* integrations and asks the platform for openings, neither of
   which "who would be contacted" needs;
 - refill: production ``suggestion_refill_slot`` at the moment each cancellation becomes known.
