@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from integrations.models import MirroredAppointment
 from rebooking.outreach_rank import BookingHistory, booking_history, leave_alone, outreach_order
 from rebooking.scan import DueClient
+from rebooking.selectors import overdue_candidates
+from rebooking.services import rebooking_settings_get
+from tests.rebooking.helpers import customer, integration_for, visit
 
 T = datetime(2024, 1, 2, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -53,3 +59,29 @@ def test_reachable_most_overdue_first_then_the_long_lapsed_least_overdue_first()
     order = outreach_order(clients, histories, None)
     assert [d.customer_ref for d in order] == ["b", "a", "d", "c"]
     assert [d.customer_ref for d in outreach_order(clients, histories, 3)] == ["b", "a", "d"]
+
+
+@pytest.mark.django_db
+def test_the_scan_leaves_alone_a_self_booker_and_contacts_the_same_rhythm_booked_at_checkout(
+    salon,
+):
+    """Two clients with the same visits (gaps 28, 50 and 28 days; the usual gap 26.5 days with
+    the 50 counted as two cycles), last seen 38 days ago: due (38 >= 1.25 x 26.5). One booked
+    each visit days later by themselves and once came back after 50 days: left alone. The other
+    booked every visit at checkout: contacted."""
+    integration = integration_for(salon)
+    now = datetime(2026, 4, 1, 14, tzinfo=UTC)
+    last = now - timedelta(days=38)
+    for ref in ("self", "desk"):
+        customer(integration, ref)
+        starts = [last - timedelta(days=d) for d in (106, 78, 28, 0)]
+        previous_end = None
+        for start in starts:
+            row = visit(integration, ref, start)
+            booked = start - timedelta(days=3) if ref == "self" else previous_end or start
+            MirroredAppointment.objects.filter(pk=row.pk).update(platform_created_at=booked)
+            previous_end = row.end
+    settings = rebooking_settings_get(salon=salon)
+    due = overdue_candidates(settings=settings, integration_ids=[str(integration.pk)], now=now)
+    assert [d.customer_ref for d in due] == ["desk"]
+    assert due[0].interval == pytest.approx(26.504, abs=1e-3)
