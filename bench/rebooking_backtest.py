@@ -61,20 +61,62 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+FIGURES = (  # (label, path into a rule's scores), the seven figures of issue 20
+    ("A within 7 d, < 3 visits", ("timing", "under_3", "within_7_days")),
+    ("A within 7 d, 3+ visits", ("timing", "3_plus", "within_7_days")),
+    ("B same provider", ("timing", "same_provider")),
+    ("B same weekday", ("timing", "same_weekday")),
+    ("B same time of day", ("timing", "same_time_of_day")),
+    ("C outreach F1", ("outreach", "f1")),
+    ("D refill precision@3", ("refill", "precision_at_3")),
+)
+
+
+def _value(scores: dict, path) -> float | None:
+    for key in path:
+        scores = (scores or {}).get(key)
+    return scores
+
+
+def figures_table(rules: dict) -> str:
+    """Engine against the best faithful anchor, figure by figure (a Markdown table)."""
+    lines = ["| figure | engine | best anchor | engine ahead |", "|---|---|---|---|"]
+    for label, path in FIGURES:
+        engine = _value(rules["engine"], path)
+        best = max(("fixed", "last3"), key=lambda r: _value(rules[r], path) or 0)
+        anchor = _value(rules[best], path)
+        extra = ""
+        if path[0] == "outreach":
+            e, a = rules["engine"]["outreach"], rules[best]["outreach"]
+            extra = f" (P {_pct(e['precision'])} / R {_pct(e['recall'])})"
+            best += f", P {_pct(a['precision'])} / R {_pct(a['recall'])}"
+        ahead = "yes" if (engine or 0) > (anchor or 0) else "NO"
+        lines.append(f"| {label} | {_pct(engine)}{extra} | {_pct(anchor)} ({best}) | {ahead} |")
+    return "\n".join(lines)
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", default="steady", help="make_history's --shape")
+    parser.add_argument("--history", type=Path, help="a history CSV instead of a generated one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "history.csv"
+        path = args.history or Path(tmp) / "history.csv"
         # Generated in a child process, so this one's peak memory is the replay's (and the
         # history's, loaded as `rebooking_backtest --history` loads it), not the generator's.
-        subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "make_history", "--clients",
-             str(args.clients), "--seed", str(args.seed), "--out", str(path)],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        if args.history is None:
+            subprocess.run(
+                [sys.executable, str(ROOT / "manage.py"), "make_history", "--clients",
+                 str(args.clients), "--seed", str(args.seed), "--shape", args.shape,
+                 "--out", str(path)],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
         rows = read_csv(path, ZoneInfo("America/New_York")).rows
     vacuum()
     loaded_mb = rss_mb()
@@ -88,6 +130,7 @@ def main() -> None:
         f"RSS before the replay {loaded_mb:.0f} MB (the history loaded: {len(rows)} appointments)"
     )
     rules = result.summary["rules"]
+    print(figures_table(rules))
 
     def beats(path):
         def value(rule):

@@ -200,11 +200,16 @@ def due_clients(
     exclude_customer: str = "",
     limit: int | None = None,
     just_due_first: bool = False,
+    nearest_ratio: float | None = None,
+    max_intervals: float | None = None,
     stored: bool = False,
 ) -> list[DueClient]:
     """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill), most
     overdue first, or, with ``just_due_first``, those whose rhythm brings them due right now (a
-    client long lapsed is the least likely to take a slot at short notice).
+    client long lapsed is the least likely to take a slot at short notice), or, with
+    ``nearest_ratio``, those whose ratio is nearest it (a refill's pool: the clients whose due
+    date is nearest the slot). ``max_intervals`` leaves out the clients more than that many of
+    their intervals past their last visit by ``due_by`` (before the suppression subqueries).
 
     ``stored`` reads the rhythms from the ClientRhythm table (an index lookup by category and
     provider) instead of computing them from the whole history: the refill of one freed slot
@@ -238,6 +243,10 @@ def due_clients(
                     AND l.start < {ts} AND l.status IN ('completed', 'no_show')
                   ORDER BY l.start DESC LIMIT 1), '') <> 'no_show'"""
     )
+    if nearest_ratio is not None:
+        order = "ABS(ratio - %s)"
+    else:
+        order = f"ratio {'ASC' if just_due_first else 'DESC'}"
     # Only fixed fragments and %s marks are interpolated; every value is a parameter.
     # Due-ness (plain arithmetic) is decided before the suppression subqueries, so they run only
     # for the clients who are due.
@@ -254,6 +263,7 @@ def due_clients(
     due AS (
         SELECT t.* FROM timed t
         WHERE t.interval_days > 0 AND {_days(ts, "t.last_visit")} >= t.interval_days * %s
+          {"AND t.days_since <= t.interval_days * %s" if max_intervals is not None else ""}
     ),
     scored AS (
         SELECT d.* FROM due d
@@ -279,7 +289,7 @@ def due_clients(
            days_since, ratio
     FROM ranked
     WHERE pick = 1
-    ORDER BY ratio {"ASC" if just_due_first else "DESC"}, cref
+    ORDER BY {order}, cref
     {"LIMIT %s" if limit else ""}
     """
     params += [min_visits, *fallback_params, _ts(due_by)]
@@ -290,11 +300,15 @@ def due_clients(
     if exclude_customer:
         params.append(exclude_customer)
     params += [_ts(due_by), grace]
+    if max_intervals is not None:
+        params.append(max_intervals)
     params += [_ts(now), False, *ACTIVE]
     params += [_ts(now - timedelta(days=cooldown_days)), False]
     if not include_no_show:
         params += [False, _ts(now)]
     params += [grace, grace]
+    if nearest_ratio is not None:
+        params.append(nearest_ratio)
     if limit:
         params.append(limit)
     with connection.cursor() as cursor:

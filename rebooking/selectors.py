@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from integrations.adapters.types import ACTIVE_STATUSES, ENDED_STATUSES, AppointmentStatus
 from integrations.models import (
     Integration,
     MirroredAppointment,
     MirroredCustomer,
+    MirroredService,
     Salon,
 )
 
@@ -23,9 +25,13 @@ from .models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from .outreach_rank import BookingHistory, booking_history, outreach_order
+from .refill_fit import Habits, habits_from_visits
+from .rhythm import RECENT_VISITS
 from .scan import DueClient, due_clients
 
 CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
+OUTREACH_POOL = 3  # × the daily cap: the due clients the scan orders (outreach_rank)
 
 
 # -- suggestions ----------------------------------------------------------------------------------
@@ -112,33 +118,108 @@ def customer_map(
     }
 
 
+def client_habits(
+    *, integration: Integration, customer_refs: list[str], before: datetime
+) -> dict[str, Habits]:
+    """Each client's provider, weekday, hour and booking lead over their last RECENT_VISITS
+    completed visits before ``before``, in one read (a refill's pool of a few tens)."""
+    if not customer_refs:
+        return {}
+    rows: dict[str, list] = {}
+    latest = Window(RowNumber(), partition_by=[F("customer_ref")], order_by=F("start").desc())
+    for ref, start, provider, booked in (
+        MirroredAppointment.objects.filter(
+            integration=integration,
+            customer_ref__in=customer_refs,
+            status=AppointmentStatus.COMPLETED,
+            deleted=False,
+            start__lt=before,
+        )
+        .annotate(back=latest)
+        .filter(back__lte=RECENT_VISITS)
+        .order_by("customer_ref", "start")
+        .values_list("customer_ref", "start", "provider_ref", "platform_created_at")
+    ):
+        rows.setdefault(ref, []).append((start, provider, booked))
+    tz = integration.salon.tz
+    return {ref: habits_from_visits(v, tz) for ref, v in rows.items()}
+
+
 def rhythm_exists(*, integration: Integration) -> bool:
     """Whether the integration's client rhythms are built (``rhythm_store``)."""
     return ClientRhythm.objects.filter(integration=integration).exists()
 
 
 def overdue_candidates(
-    *, settings: RebookingSettings, integration_ids: list[str], now: datetime
+    *,
+    settings: RebookingSettings,
+    integration_ids: list[str],
+    now: datetime,
+    stored: bool = False,
+    intervals: dict[str, float] | None = None,
 ) -> list[DueClient]:
-    """Who the daily scan contacts: the one query the scan and the backtest both run."""
-    return due_clients(
+    """Who the daily scan contacts: the one query the scan and the backtest both run. The
+    backtest, which runs it every replayed day, passes ``stored`` (it has just refreshed the
+    stored rhythms, computed by the same SQL) and the category ``intervals`` it has read."""
+    if intervals is None:
+        # keyed by the salon's own category names: override > learned from its clients > the
+        # named default ("color" -> Colour's)
+        intervals = category_days_by_name(settings=settings, integration_ids=integration_ids)
+    due = due_clients(
         integration_ids=integration_ids,
         now=now,
         due_by=now,
         min_visits=settings.min_visits,
         grace=float(settings.grace_factor),
-        # keyed by the salon's own category names: override > learned from its clients > the
-        # named default ("color" -> Colour's)
-        fallback=category_days_by_name(settings=settings, integration_ids=integration_ids),
+        fallback=intervals,
         default_fallback=settings.default_fallback_days,
         cooldown_days=settings.cooldown_days,
         include_no_show=settings.suggest_after_no_show,
-        limit=settings.daily_cap,
-        # Within the daily cap, the clients who have just slipped past their rhythm come first:
-        # they are the ones a message still wins back (the backtest showed long-lapsed clients
-        # hogging the cap and halving the lapses reached in time).
+        # A pool of the clients who have just slipped past their rhythm (the ones a message
+        # still wins back; long-lapsed clients hogged the cap and halved the lapses reached in
+        # time), then ordered and thinned by outreach_rank (whom to leave alone, who lapses).
+        limit=settings.daily_cap * OUTREACH_POOL if settings.daily_cap else None,
         just_due_first=True,
+        stored=stored,
     )
+    histories = booking_histories(
+        integration_ids=integration_ids, customer_refs=[d.customer_ref for d in due], before=now
+    )
+    return outreach_order(due, histories, settings.daily_cap or None)
+
+
+def booking_histories(
+    *, integration_ids: list[str], customer_refs: list[str], before: datetime
+) -> dict[tuple[str, str], BookingHistory]:
+    """(customer_ref, category) -> how they booked their completed visits before ``before``
+    (outreach_rank.booking_history), in two reads."""
+    if not customer_refs:
+        return {}
+    categories = dict(
+        (
+            ((str(i), ref), category)
+            for i, ref, category in MirroredService.objects.filter(
+                integration_id__in=integration_ids
+            ).values_list("integration_id", "platform_id", "category")
+        )
+    )
+    visits: dict[tuple[str, str], list] = {}
+    for iid, ref, service, start, end, booked in (
+        MirroredAppointment.objects.filter(
+            integration_id__in=integration_ids,
+            customer_ref__in=customer_refs,
+            status=AppointmentStatus.COMPLETED,
+            deleted=False,
+            start__lt=before,
+        )
+        .order_by("customer_ref", "start")
+        .values_list(
+            "integration_id", "customer_ref", "service_ref", "start", "end", "platform_created_at"
+        )
+    ):
+        category = categories.get((str(iid), service), "")
+        visits.setdefault((ref, category), []).append((start, end, booked))
+    return {key: booking_history(v) for key, v in visits.items()}
 
 
 # -- figures --------------------------------------------------------------------------------------

@@ -30,10 +30,12 @@ from .models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from .refill_fit import Habits, slot_fit
 from .rhythm import client_rhythm, describe, provider_names, rank_slots, service_catalog
 from .scan import DueClient, due_clients
 from .selectors import (
     CANCELLED_STATUSES,
+    client_habits,
     client_has_future_booking,
     client_in_cooldown,
     customer_get,
@@ -45,6 +47,13 @@ from .selectors import (
 
 logger = logging.getLogger(__name__)
 REFILL_CANDIDATES = 5
+# The refill's pool: the REFILL_POOL clients whose due date is nearest the slot among those at
+# least REFILL_POOL_GRACE of their interval along by it, ranked by refill_fit.slot_fit.
+REFILL_POOL, REFILL_POOL_GRACE = 20, 0.75
+# Clients further past their last visit than this many of their intervals by the slot have
+# most likely gone elsewhere: not offered a slot at short notice (their due-ness fit is 0 from
+# 1.5 on; a skipped cycle is back by 2), and left out before the query's per-client checks.
+REFILL_POOL_MAX = 2.5
 
 
 def rebooking_settings_get(*, salon: Salon) -> RebookingSettings:
@@ -237,10 +246,12 @@ def suggestion_refill_slot(
     catalog: dict[str, tuple[str, str]] | None = None,
     providers: dict[str, str] | None = None,
     stored: bool | None = None,
+    intervals: dict[str, float] | None = None,
 ) -> RebookingSuggestion | None:
-    """The freed slot offered to the clients due for it. ``catalog``, ``providers`` and
-    ``stored`` (whether the integration's rhythms are built) are read here unless a caller
-    that already knows them passes them (the backtest, thousands of times on one salon)."""
+    """The freed slot offered to the clients due for it. ``catalog``, ``providers``,
+    ``stored`` (whether the integration's rhythms are built) and the category ``intervals``
+    (category_days_by_name) are read here unless a caller that already knows them passes them
+    (the backtest, thousands of times on one salon)."""
     key = f"refill:{integration.pk}:{row.platform_id}"
     if row.start <= now or suggestion_exists(dedupe_key=key):
         return None
@@ -252,9 +263,13 @@ def suggestion_refill_slot(
         "now": now,
         "due_by": row.start,
         "min_visits": settings.min_visits,
-        "grace": 1.0,  # due (not only overdue) by the slot
+        # due, or nearly (REFILL_POOL_GRACE), by the slot; the pool's clients whose due date is
+        # nearest the slot, then ranked by how well the slot fits them (refill_fit.py)
+        "grace": REFILL_POOL_GRACE,
         "fallback": {
-            category: category_days(
+            category: intervals[category]
+            if intervals is not None and category in intervals
+            else category_days(
                 settings=settings, integration_ids=[str(integration.pk)], name=category
             )
         }
@@ -265,18 +280,33 @@ def suggestion_refill_slot(
         "include_no_show": settings.suggest_after_no_show,
         "category": category,
         "exclude_customer": row.customer_ref,
-        "limit": REFILL_CANDIDATES,
-        "just_due_first": True,
+        "limit": REFILL_POOL,
+        "nearest_ratio": 1 / REFILL_POOL_GRACE,
+        "max_intervals": REFILL_POOL_MAX,
         # the stored rhythms (an index lookup); computed live until the first build
         "stored": stored if stored is not None else rhythm_exists(integration=integration),
     }
-    due = due_clients(
-        **query, provider_ref=row.provider_ref if settings.prefer_same_provider else None
-    )
-    if not due and settings.prefer_same_provider:
-        due = due_clients(**query)  # nobody due with this provider: anyone due for the service
-    if not due:
+    pool = due_clients(**query)
+    if not pool:
         return None
+    habits = client_habits(
+        integration=integration, customer_refs=[d.customer_ref for d in pool], before=now
+    )
+    fits = {
+        d.customer_ref: slot_fit(
+            last_visit=d.last_visit,
+            interval=d.interval,
+            habits=habits.get(d.customer_ref, Habits()),
+            slot_start=row.start,
+            slot_provider=row.provider_ref,
+            now=now,
+            tz=salon.tz,
+            same_provider=settings.prefer_same_provider,
+            usual_time=settings.keep_usual_time,
+        )
+        for d in pool
+    }
+    due = sorted(pool, key=lambda d: (-fits[d.customer_ref], d.customer_ref))[:REFILL_CANDIDATES]
     customers = customer_map(integration=integration, customer_refs=[d.customer_ref for d in due])
     options = [
         {
@@ -286,7 +316,7 @@ def suggestion_refill_slot(
             else d.customer_ref,
             "due": (d.last_visit + timedelta(days=d.interval)).isoformat(),
             "last_visit": d.last_visit.isoformat(),
-            "score": round(d.overdue_ratio, 3),
+            "score": fits[d.customer_ref],
         }
         for d in due
     ]

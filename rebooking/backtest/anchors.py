@@ -17,6 +17,7 @@ category, most overdue first. Timing's provider, weekday and time of day: the la
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 
 from integrations.adapters.types import AppointmentStatus
 
-from .loader import Appt
+from .loader import NOTICE, Appt
 
 RULES = ("fixed", "last3")
 OWN_PATTERN_FROM = 3  # visits in the category before Phorest uses the client's own gaps
@@ -117,6 +118,77 @@ def scan(histories: list[ClientHistory], rule: str, when: datetime, flagged: dic
     for client in picked:
         flagged[client] = when
     return picked
+
+
+class Scanner:
+    """``scan`` run at every daily scan in turn, without a pass over every client each day: a
+    client is looked at again only when something can have changed for them (a visit of theirs
+    starts, the earliest of their categories comes due, a cooldown or a future booking ends: a
+    heap of those moments). Between two of their visits a client's due-ness only grows with
+    time, so nothing in between can flag them. ``scan`` stays the rule's plain statement;
+    a test checks that both flag the same clients on a generated history."""
+
+    def __init__(self, histories: list[ClientHistory], rule: str):
+        self.rule, self.flagged = rule, {}
+        self.by_client = {h.client: h for h in histories}
+        self.visits = {h.client: sorted(s for v in h.starts.values() for s in v) for h in histories}
+        self.heap = [(v[0], h.client) for h in histories if (v := self.visits[h.client])]
+        heapq.heapify(self.heap)
+
+    def scan(self, when: datetime) -> list[str]:
+        """The clients the rule flags at ``when`` (times given in order)."""
+        found, later, seen = [], [], set()
+        while self.heap and self.heap[0][0] <= when:
+            _, client = heapq.heappop(self.heap)
+            if client in seen:
+                continue
+            seen.add(client)
+            h = self.by_client[client]
+            last_flag = self.flagged.get(client)
+            if last_flag is not None and when - last_flag < FLAG_COOLDOWN:
+                later.append((last_flag + FLAG_COOLDOWN, client))
+                continue
+            ratios = [r for c in h.starts if (r := _overdue(h, self.rule, c, when, FLAG_GRACE))]
+            if ratios and not h.future_booking(when):
+                found.append((max(ratios), client))
+                later.append((when + FLAG_COOLDOWN, client))
+            elif ratios:  # booked ahead: look again once that booking no longer holds
+                later.append((self._booking_ends(h, when), client))
+            else:
+                later.append((self._next_change(h, when), client))
+        for entry in later:
+            heapq.heappush(self.heap, entry)
+        found.sort(key=lambda pair: (-pair[0], pair[1]))
+        picked = [client for _, client in found]
+        for client in picked:
+            self.flagged[client] = when
+        return picked
+
+    @staticmethod
+    def _booking_ends(h: ClientHistory, when: datetime) -> datetime:
+        """The first moment after ``when`` a booking the client holds at ``when`` no longer
+        does (its start, or its cancellation becoming known); new bookings only add to them."""
+        first = bisect.bisect_right(h.appt_starts, when)
+        last = bisect.bisect_right(h.appt_starts, when + h.max_lead)
+        ends = []
+        for a in h.appts[first:last]:
+            if a.active_at(when):
+                known = a.known_at if a.status in NOTICE else None
+                ends.append(min(a.start, known) if known is not None else a.start)
+        return max(min(ends, default=when), when)
+
+    def _next_change(self, h: ClientHistory, when: datetime) -> datetime:
+        """The earliest moment after ``when`` the client can be due: a category's due date (a
+        second early, against rounding) or their next visit's start (which changes them)."""
+        visits = self.visits[h.client]
+        k = bisect.bisect_left(visits, when)
+        moments = [visits[k]] if k < len(visits) else []
+        for category, starts in h.starts.items():
+            j = bisect.bisect_left(starts, when)
+            if j:
+                days = h.intervals[self.rule][category][j - 1] * FLAG_GRACE
+                moments.append(starts[j - 1] + timedelta(days=days, seconds=-1))
+        return max(min(moments, default=datetime.max.replace(tzinfo=when.tzinfo)), when)
 
 
 def refill(

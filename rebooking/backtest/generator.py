@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import random
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from integrations.adapters.types import AppointmentStatus
@@ -31,11 +32,52 @@ PROVIDERS = ["sam", "ana", "lee", "kim", "ola", "raj", "eva", "tom"]
 MINUTES = {"Cut": 45, "Colour": 120, "Nails": 60, "Brows": 30, "Lashes": 60, "Treatment": 60}
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What differs between generated salons (issue 20: tune on some, report on others)."""
+
+    names: dict[str, str] = field(default_factory=dict)  # category -> the salon's own name
+    interval_sigma: float = 0.25  # spread of clients' rhythms around the category's
+    spread: tuple[float, float] = (0.04, 0.15)  # a client's visit-to-visit irregularity
+    one_off: float = 0.2  # share of clients who come once
+    churn: float = 0.05  # at most this chance, per visit, of leaving
+    at_checkout: float = 0.55  # share of bookings made at checkout of the previous visit
+    lead_days: float = 14.0  # longest lead of the others
+    provider_leaves: float = 0.0  # share of the stylists who leave halfway through
+
+
+SHAPES = {
+    "steady": Shape(),
+    # lower-case and US spellings, wider rhythms, more one-off and churning clients
+    "loose": Shape(
+        names={"Cut": "cut", "Colour": "color", "Nails": "nails", "Brows": "brows",
+               "Lashes": "lashes", "Treatment": "facials"},
+        interval_sigma=0.35, spread=(0.08, 0.25), one_off=0.35, churn=0.08,
+    ),
+    # a salon's own names, stylists leaving, clients who book themselves a few days ahead
+    "selfbook": Shape(
+        names={"Cut": "Women's Cut", "Colour": "Hair Colour", "Nails": "Gel Nails",
+               "Brows": "Brow Lamination", "Lashes": "Lash Extensions", "Treatment": "Skin"},
+        at_checkout=0.2, lead_days=6.0, provider_leaves=0.25, churn=0.03,
+    ),
+    # a rhythm-keeping salon that books nearly everything at checkout
+    "prebooked": Shape(at_checkout=0.85, lead_days=21.0, interval_sigma=0.2,
+                       spread=(0.03, 0.1), one_off=0.1, churn=0.02),
+}  # fmt: skip
+
+
 def _holiday(day: date) -> bool:
     return (day.month == 12 and day.day >= 22) or (day.month == 1 and day.day <= 2)
 
 
-def generate(clients: int, seed: int, *, start: date = date(2023, 1, 2), days: int = 730):
+def generate(
+    clients: int,
+    seed: int,
+    *,
+    start: date = date(2023, 1, 2),
+    days: int = 730,
+    shape: Shape = SHAPES["steady"],
+):
     """Rows (dicts of the CSV columns, salon-local naive datetimes), ordered by start."""
     rng = random.Random(seed)
     begin = datetime.combine(start, time())
@@ -45,25 +87,30 @@ def generate(clients: int, seed: int, *, start: date = date(2023, 1, 2), days: i
 
     def add(client, category, service, provider, when, status, booked_at):
         rows.append({
-            "id": f"a{next(ids)}", "client": client, "category": category, "service": service,
+            "id": f"a{next(ids)}", "client": client,
+            "category": shape.names.get(category, category), "service": service,
             "provider": provider, "start": when, "minutes": MINUTES[category], "status": status,
             "booked_at": min(booked_at, when),
         })  # fmt: skip
 
+    # Halfway through, the first stylists leave (shape.provider_leaves of the team, none in
+    # "steady", whose random stream is left as it was).
+    leaving = set(PROVIDERS[: round(len(PROVIDERS) * shape.provider_leaves)])
+    halfway = begin + timedelta(days=days / 2)
     for n in range(1, clients + 1):
         client = f"c{n:05d}"
         provider = rng.choice(PROVIDERS)
         weekday = rng.choice([1, 2, 3, 4, 5, 5, 6, 3])  # Saturdays and Thursdays popular
         hour = rng.choice([9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
         first = begin + timedelta(days=rng.uniform(-30, days * 0.8))
-        one_off = rng.random() < 0.2
+        one_off = rng.random() < shape.one_off
         categories = rng.sample(list(CATEGORIES), k=1 if rng.random() < 0.6 else 2)
-        churn = rng.uniform(0.0, 0.05)
+        churn = rng.uniform(0.0, shape.churn)
         for category in categories:
             typical, services = CATEGORIES[category]
-            interval = typical * rng.lognormvariate(0, 0.25)
+            interval = typical * rng.lognormvariate(0, shape.interval_sigma)
             drift = rng.uniform(-0.01, 0.01)
-            spread = rng.uniform(0.04, 0.15)
+            spread = rng.uniform(*shape.spread)
             service = rng.choice(services)
             when = first + timedelta(days=rng.uniform(0, 20))
             previous_end: datetime | None = None
@@ -78,11 +125,14 @@ def generate(clients: int, seed: int, *, start: date = date(2023, 1, 2), days: i
                 minute = hour * 60 + int(rng.gauss(0, 45))
                 minute = max(9 * 60, min(19 * 60, minute)) // 15 * 15
                 slot = datetime.combine(day, time(minute // 60, minute % 60))
+                if provider in leaving and slot >= halfway:  # their stylist has left
+                    provider = rng.choice([p for p in PROVIDERS if p not in leaving])
                 who = provider if rng.random() < 0.85 else rng.choice(PROVIDERS)
-                if previous_end is not None and rng.random() < 0.55:
+                if previous_end is not None and rng.random() < shape.at_checkout:
                     booked = previous_end  # at checkout
                 else:
-                    booked = slot - timedelta(days=rng.uniform(0, 14), hours=rng.uniform(0, 8))
+                    lead = timedelta(days=rng.uniform(0, shape.lead_days), hours=rng.uniform(0, 8))
+                    booked = slot - lead
                 if slot >= end or slot < begin:
                     pass
                 else:

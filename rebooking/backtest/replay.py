@@ -8,8 +8,11 @@ only what the salon knew then, and the production code answers.
   production ``overdue_candidates`` with the salon's settings exactly as ``overdue_scan`` calls
   it (grace, min visits, fallbacks, cooldown, no-show rule, the daily cap per daily scan),
   recording an overdue suggestion row per client contacted (dated then) so the cooldown works as
-  in production. The stored rhythms are refreshed before each scan: the category intervals the
-  scan learns from them hold only the visits known by then. ``overdue_scan`` itself is not
+  in production. The stored rhythms are refreshed before each scan (the category intervals the
+  scan learns from them hold only the visits known by then), and the scan reads them rather than
+  recomputing every rhythm from the whole history (the same SQL, scan.summary_ctes, wrote them:
+  730 whole-history passes were most of a replay's time). The anchors' scans are incremental
+  (anchors.Scanner). ``overdue_scan`` itself is not
   called: it only reads *connected* integrations and asks the platform for openings, neither of
   which "who would be contacted" needs;
 - refill: production ``suggestion_refill_slot`` at the moment each cancellation becomes known.
@@ -35,6 +38,7 @@ from django.db import connection, transaction
 from integrations.adapters.types import AppointmentStatus
 from integrations.models import MirroredAppointment
 from rebooking.categories import interval_lookup
+from rebooking.category_intervals import category_days_by_name
 from rebooking.models import RebookingSettings, RebookingSuggestion, SuggestionKind
 from rebooking.rhythm import VISIT_STATUSES, provider_names, rhythm_from_visits, service_catalog
 from rebooking.rhythm_store import rhythms_refresh
@@ -205,27 +209,32 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
 
     outreach = {rule: [] for rule in RULES}
     refill = {rule: [] for rule in RULES}
-    flagged = {rule: {} for rule in anchors.RULES}
+    scanners = {rule: anchors.Scanner(ordered, rule) for rule in anchors.RULES}
     mirror = _Mirror(integration, rows)
     catalog, providers = service_catalog(integration), provider_names(integration)
+    intervals = None  # read at each daily scan; a refill before the first reads its own
     for done, (now, kind, cancelled) in enumerate(events, start=1):
         with transaction.atomic():  # one commit per moment, not one per write
             mirror.advance(now)
             if kind == 0:
                 mirror.analyze(now)
+                # The category intervals learned from the stored rhythms, as of this scan: the
+                # day's refills read them too (a median over the salon's clients, which a
+                # day's visits barely move; reading it at every cancellation was a fifth of
+                # the replay).
+                mirror.refresh_rhythms(now)
+                if mirror.rewritten or intervals is None:
+                    intervals = category_days_by_name(
+                        settings=config, integration_ids=[str(integration.pk)]
+                    )
+                    mirror.rewritten = False
                 if config.enabled and config.overdue_enabled:
-                    # the learned category intervals come from the stored rhythms: as of now
-                    mirror.refresh_rhythms(now)
-                    for client in _engine_scan(integration, config, now):
+                    for client in _engine_scan(integration, config, now, intervals):
                         outreach["engine"].append((now, client))
-                    for rule in anchors.RULES:
-                        flags = flagged[rule]
-                        for client in anchors.scan(ordered, rule, now, flags):
-                            outreach[rule].append((now, client))
+                    for rule, scanner in scanners.items():
+                        outreach[rule] += [(now, client) for client in scanner.scan(now)]
             elif config.enabled and config.on_cancellation:
-                row = MirroredAppointment.objects.get(
-                    integration=integration, platform_id=cancelled.id
-                )
+                row = _cancelled_row(integration, cancelled)
                 mirror.refresh_rhythms(now)
                 made = suggestion_refill_slot(
                     integration=integration,
@@ -235,6 +244,7 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                     catalog=catalog,  # the throwaway salon's services never change
                     providers=providers,
                     stored=True,  # refresh_rhythms has just built or refreshed them
+                    intervals=intervals,
                 )
                 if made is not None:
                     for rank, option in enumerate(made.options, start=1):
@@ -288,7 +298,7 @@ class _Mirror:
         self.known = array("l", sorted(final, key=lambda i: rows[i].known_at))
         self.next_booked = self.next_known = 0
         self.dirty: set[str] = set()
-        self.built = False
+        self.built = self.rewritten = False
         self.analyzed: datetime | None = None
 
     def advance(self, now: datetime) -> None:
@@ -322,7 +332,9 @@ class _Mirror:
         self.analyzed = now
 
     def refresh_rhythms(self, now: datetime) -> None:
+        """``rewritten`` notes that a stored rhythm changed (until the reader clears it)."""
         integration_id = str(self.integration.pk)
+        self.rewritten |= not self.built or bool(self.dirty)
         if not self.built:
             rhythms_refresh(integration_id=integration_id, now=now)
             self.built = True
@@ -331,10 +343,34 @@ class _Mirror:
         self.dirty.clear()
 
 
-def _engine_scan(integration, config, now) -> list[str]:
-    """Who the daily overdue scan would contact at ``now`` (production's own query), with the
-    suggestion rows it would leave behind for the cooldown."""
-    due = overdue_candidates(settings=config, integration_ids=[str(integration.pk)], now=now)
+def _cancelled_row(integration, a: Appt) -> MirroredAppointment:
+    """The cancelled row as create_sandbox wrote it and reveal() shows it now (what the refill
+    reads of it), built here rather than read back once per cancellation."""
+    return MirroredAppointment(
+        integration=integration,
+        platform_id=a.id,
+        status=a.status,
+        start=a.start,
+        end=a.start + timedelta(minutes=a.minutes),
+        customer_ref=a.client,
+        service_ref=a.service_ref,
+        provider_ref=a.provider,
+        service_name=a.service,
+        price=Decimal("0"),
+    )
+
+
+def _engine_scan(integration, config, now, intervals) -> list[str]:
+    """Who the daily overdue scan would contact at ``now`` (production's own query, on the
+    stored rhythms the replay has just refreshed), with the suggestion rows it would leave
+    behind for the cooldown."""
+    due = overdue_candidates(
+        settings=config,
+        integration_ids=[str(integration.pk)],
+        now=now,
+        stored=True,
+        intervals=intervals,
+    )
     if not due:
         return []
     RebookingSuggestion.objects.bulk_create(

@@ -104,3 +104,27 @@ def test_anchor_timing_takes_the_last_visit_provider_weekday_and_time():
     assert last3.due == datetime(2024, 3, 27, 18, 0, tzinfo=UTC)
     # After the first visit both anchors give Cut's 42 days (fewer than 3 visits).
     assert predicted["last3"][0].due == predicted["fixed"][0].due == T + timedelta(days=42)
+
+
+def test_the_incremental_scanner_flags_whom_the_plain_scan_flags(tmp_path):
+    """anchors.Scanner (the replay's) against anchors.scan (the rule as stated) at every daily
+    scan of a generated history: the same clients, in the same order, on the same days."""
+    from zoneinfo import ZoneInfo
+
+    from rebooking.backtest.generator import generate, write_csv
+    from rebooking.backtest.loader import read_csv
+
+    write_csv(generate(60, 3, days=400), tmp_path / "h.csv")
+    rows = read_csv(tmp_path / "h.csv", ZoneInfo("America/New_York")).rows
+    grouped: dict[str, list[Appt]] = {}
+    for a in rows:
+        grouped.setdefault(a.client, []).append(a)
+    histories = [anchors.build(c, appts, DEFAULTS) for c, appts in sorted(grouped.items())]
+    times = scan_times(min(a.start for a in rows), max(a.start for a in rows))
+    for rule in anchors.RULES:
+        scanner, flagged, contacts = anchors.Scanner(histories, rule), {}, 0
+        for when in times:
+            plain = anchors.scan(histories, rule, when, flagged)
+            assert scanner.scan(when) == plain, (rule, when)
+            contacts += len(plain)
+        assert contacts > 20  # the history has lapses to flag, again after each cooldown

@@ -29,10 +29,10 @@ from tests.factories import make_member, make_salon
 from tests.rebooking_ui.conftest import make_integration
 
 pytestmark = pytest.mark.django_db
-HISTORY_DAYS = 540  # 18 months: 6 months before the scored 12
+HISTORY_DAYS = 420  # 14 months: 2 months before the scored 12 (enough for rhythms to form)
 
 
-def load_history(salon, *, clients: int = 40, seed: int = 5, days: int = HISTORY_DAYS) -> int:
+def load_history(salon, *, clients: int = 20, seed: int = 5, days: int = HISTORY_DAYS) -> int:
     """A generated history ending today, written into a new integration's mirror as a sync
     would have (what ``read_salon`` reads). Returns the number of appointments."""
     integration = make_integration(salon)

@@ -147,15 +147,16 @@ def test_refill_reads_the_stored_rhythms_once_built(history, monkeypatch):
     )
     assert cancelled.customer_ref == "mia"
     rhythms_refresh(integration_id=str(history.pk), now=NOW)
-    # Zoe (Sam, every 28 days, last seen Mar 4) and Lea (Sam, every 20 days) are due for the
-    # freed slot: offered, Zoe (just due) first.
+    # Zoe (Sam, every 28 days, last seen Mar 4) is due for the freed slot and fits it best;
+    # Kim (Ana's, one visit, about 2 of the category's intervals ago) after her. Lea (every
+    # 18-20 days, last seen Feb 9: 3 of her intervals by the slot) has likely gone elsewhere.
     made = suggestions_for_cancellation(integration=history, appointment_ref="c-1", now=NOW)
     refill = next(s for s in made if s.kind == "refill")
-    assert [o["customer"] for o in refill.options] == ["zoe", "lea"]
+    assert [o["customer"] for o in refill.options] == ["zoe", "kim"]
     # The refill answers from the stored rows: without Zoe's row she is not offered, which the
     # live query would still have done.
     refill.delete()
     ClientRhythm.objects.filter(integration=history, customer_ref="zoe").delete()
     made = suggestions_for_cancellation(integration=history, appointment_ref="c-1", now=NOW)
     refill = next(s for s in made if s.kind == "refill")
-    assert [o["customer"] for o in refill.options] == ["lea"]
+    assert [o["customer"] for o in refill.options] == ["kim"]

@@ -3,7 +3,7 @@ rebooking_backtest (see rebooking/backtest/generator.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rebooking.backtest.generator import generate, write_csv
+from rebooking.backtest.generator import SHAPES, generate, write_csv
 
 
 class Command(BaseCommand):
@@ -14,11 +14,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--days", type=int, default=730, help="length of the history")
         parser.add_argument("--out", required=True, help="the CSV file to write")
+        parser.add_argument(
+            "--shape",
+            choices=sorted(SHAPES),
+            default="steady",
+            help="the kind of salon (category names, rhythms, churn, booking lead, turnover)",
+        )
 
-    def handle(self, *args, clients, seed, days, out, **options):
+    def handle(self, *args, clients, seed, days, out, shape, **options):
         if clients < 1 or days < 28:
             raise CommandError("--clients must be at least 1 and --days at least 28")
-        rows = generate(clients, seed, days=days)
+        rows = generate(clients, seed, days=days, shape=SHAPES[shape])
         try:
             write_csv(rows, out)
         except OSError as exc:

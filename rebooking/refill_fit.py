@@ -1,0 +1,87 @@
+"""How well a freed slot fits a client due for its category (issue 20): the refill offers the slot
+to the clients it fits best, not to the most overdue.
+
+    fit = DUE × due-ness at the slot + LEAD × booking lead
+          + PROVIDER × their usual provider + WEEKDAY × weekday + HOUR × hour of day
+
+- due-ness: 1 when the slot falls on the day their rhythm brings them due, falling to 0 half an
+  interval either side (a client long past due who has not booked is more likely gone than
+  waiting for an opening);
+- booking lead: 1 when they usually book no further ahead than the slot is (not having booked
+  it yet says nothing), falling to 0 three weeks beyond (a client who books at checkout and has
+  not booked is likely lapsing);
+- provider, weekday and hour: the client's habits over their last visits (rhythm.RECENT_VISITS),
+  weighed only when the salon's settings ask for them (prefer_same_provider, keep_usual_time).
+
+The weights were chosen on the generated "steady" shape (rebooking/backtest/generator.py) and
+reported on the others (bench/rebooking_backtest.py --shape): due-ness decides most, the rest
+breaks near-ties.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .rhythm import usual
+
+DUE, LEAD, PROVIDER, WEEKDAY, HOUR = 4.0, 1.0, 1.0, 0.5, 0.5
+DUE_WIDTH = 0.5  # intervals either side of the due date where due-ness reaches 0
+LEAD_SLACK, LEAD_WIDTH = 3.0, 21.0  # days
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Habits:
+    provider: str = ""
+    weekday: int | None = None  # Monday = 0, salon-local
+    minutes: int | None = None  # after local midnight
+    lead_days: float | None = None  # median days between booking and visit
+
+
+def habits_from_visits(rows: list[tuple[datetime, str, datetime | None]], tz: ZoneInfo) -> Habits:
+    """From a client's recent completed visits (start, provider_ref, booked_at), oldest first."""
+    if not rows:
+        return Habits()
+    local = [start.astimezone(tz) for start, _, _ in rows]
+    leads = [(s - b).total_seconds() / DAY for s, _, b in rows if b is not None and b <= s]
+    return Habits(
+        provider=usual([p for _, p, _ in rows if p]) or "",
+        weekday=usual([d.weekday() for d in local]),
+        minutes=int(statistics.median(d.hour * 60 + d.minute for d in local)),
+        lead_days=statistics.median(leads) if leads else None,
+    )
+
+
+def slot_fit(
+    *,
+    last_visit: datetime,
+    interval: float,
+    habits: Habits,
+    slot_start: datetime,
+    slot_provider: str,
+    now: datetime,
+    tz: ZoneInfo,
+    same_provider: bool = True,
+    usual_time: bool = True,
+) -> float:
+    """The client's fit for the slot, higher is better (see the module doc)."""
+    ratio = (slot_start - last_visit).total_seconds() / DAY / max(interval, 1.0)
+    score = DUE * max(0.0, 1 - abs(ratio - 1) / DUE_WIDTH)
+    ahead = (slot_start - now).total_seconds() / DAY
+    if habits.lead_days is None or habits.lead_days <= ahead + LEAD_SLACK:
+        score += LEAD
+    else:
+        score += LEAD * max(0.0, 1 - (habits.lead_days - ahead - LEAD_SLACK) / LEAD_WIDTH)
+    if same_provider and habits.provider:
+        score += PROVIDER * (habits.provider == slot_provider)
+    local = slot_start.astimezone(tz)
+    if usual_time and habits.weekday is not None:
+        distance = abs(local.weekday() - habits.weekday)
+        score += WEEKDAY * (1 - min(distance, 7 - distance) / 3.5)
+    if usual_time and habits.minutes is not None:
+        hours = abs(local.hour * 60 + local.minute - habits.minutes) / 60
+        score += HOUR * max(0.0, 1 - hours / 4)
+    return round(score, 4)
