@@ -33,91 +33,81 @@ def sandbox_http(settings, monkeypatch):
     return services
 
 
-def make_phorest(salon, *, clients=10, seed=7, account_id="biz-sync-01") -> Integration:
-    seed_account(
-        platform="phorest",
-        account_id=account_id,
-        branch_id="br-sync-01",
-        name="Sync Salon (Phorest)",
-        timezone=salon.timezone,
-        username="global/owner@sync.example",
-        password="phorest-sync-pw",
-        seed=seed,
-        clients=clients,
-        months_back=2,
-        months_ahead=1,
-    )
+def _connected(salon, platform: str, *, seeded: dict, account: dict, credentials: dict, **extra):
+    """A sandbox business seeded with ``seeded`` and the salon's integration connected to it."""
+    name = f"Sync Salon ({platform.title()})"
+    seed_account(platform=platform, name=name, timezone=salon.timezone, **seeded)
     integration = Integration(
         salon=salon,
-        platform="phorest",
-        account={"business_id": account_id, "branch_id": "br-sync-01"},
+        platform=platform,
+        account=account,
         status=IntegrationStatus.CONNECTED,
-        account_name="Sync Salon (Phorest)",
+        account_name=name,
+        **extra,
     )
-    integration.credentials = {
-        "username": "global/owner@sync.example",
-        "password": "phorest-sync-pw",
-    }
+    integration.credentials = credentials
     integration.save()
     return integration
+
+
+def make_phorest(salon, *, clients=10, seed=7, account_id="biz-sync-01") -> Integration:
+    login = {"username": "global/owner@sync.example", "password": "phorest-sync-pw"}
+    return _connected(
+        salon,
+        "phorest",
+        seeded=dict(
+            account_id=account_id,
+            branch_id="br-sync-01",
+            seed=seed,
+            clients=clients,
+            months_back=2,
+            months_ahead=1,
+            **login,
+        ),
+        account={"business_id": account_id, "branch_id": "br-sync-01"},
+        credentials=login,
+    )
 
 
 def make_vagaro(salon, *, clients=8, seed=11, business_id="sYnCvAgArO==") -> Integration:
-    seed_account(
-        platform="vagaro",
-        account_id=business_id,
-        name="Sync Salon (Vagaro)",
-        timezone=salon.timezone,
-        username="sync-vagaro-client",
-        password="sync-vagaro-secret",
-        seed=seed,
-        clients=clients,
-        months_back=2,
-        months_ahead=4,
-    )
-    integration = Integration(
-        salon=salon,
-        platform="vagaro",
+    return _connected(
+        salon,
+        "vagaro",
+        seeded=dict(
+            account_id=business_id,
+            username="sync-vagaro-client",
+            password="sync-vagaro-secret",
+            seed=seed,
+            clients=clients,
+            months_back=2,
+            months_ahead=4,
+        ),
         account={"region": "us02", "business_id": business_id},
+        credentials={
+            "client_id": "sync-vagaro-client",
+            "client_secret": "sync-vagaro-secret",
+            "webhook_token": "sync-token",
+        },
         options={"write_access": True},
-        status=IntegrationStatus.CONNECTED,
-        account_name="Sync Salon (Vagaro)",
     )
-    integration.credentials = {
-        "client_id": "sync-vagaro-client",
-        "client_secret": "sync-vagaro-secret",
-        "webhook_token": "sync-token",
-    }
-    integration.save()
-    return integration
 
 
 def make_mindbody(salon, *, clients=8, seed=13, site_id="-77") -> Integration:
-    seed_account(
-        platform="mindbody",
-        account_id=site_id,
-        name="Sync Salon (Mindbody)",
-        timezone=salon.timezone,
-        username="sync-mindbody-staff",
-        password="sync-mindbody-pw",
-        seed=seed,
-        clients=clients,
-        months_back=2,
-        months_ahead=1,
-    )
-    integration = Integration(
-        salon=salon,
-        platform="mindbody",
+    login = {"username": "sync-mindbody-staff", "password": "sync-mindbody-pw"}
+    return _connected(
+        salon,
+        "mindbody",
+        seeded=dict(
+            account_id=site_id,
+            seed=seed,
+            clients=clients,
+            months_back=2,
+            months_ahead=1,
+            **login,
+        ),
         account={"site_id": site_id},
-        status=IntegrationStatus.CONNECTED,
-        account_name="Sync Salon (Mindbody)",
+        credentials=login,
     )
-    integration.credentials = {
-        "username": "sync-mindbody-staff",
-        "password": "sync-mindbody-pw",
-    }
-    integration.save()
-    return integration
 
 
 def sandbox_appointments(account_id: str):
