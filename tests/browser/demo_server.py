@@ -46,6 +46,14 @@ class DemoServer:
         )
         return done.stdout
 
+    def log_in(self, page) -> None:
+        """Log the demo's owner in, as the README tells a newcomer to; lands on the salon."""
+        page.goto(f"{self.url}/accounts/login/")
+        page.fill("input[name=username]", OWNER)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{self.url}/salons/demo-salon/")
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Read the server's database directly (``%s`` placeholders)."""
         if self.database_url.startswith("sqlite:"):

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from tests.browser.conftest import shoot
-from tests.browser.demo_server import OWNER, PASSWORD, demo_server
+from tests.browser.demo_server import demo_server
 
 PLATFORMS = {"mindbody": "Mindbody", "vagaro": "Vagaro", "phorest": "Phorest"}
 
@@ -22,11 +22,7 @@ PLATFORMS = {"mindbody": "Mindbody", "vagaro": "Vagaro", "phorest": "Phorest"}
 def test_cancel_suggest_accept_on_every_platform(page, tmp_path):
     with demo_server(tmp_path) as demo:
         page.set_default_timeout(60_000)  # a booking runs the platform call and its webhook
-        page.goto(f"{demo.url}/accounts/login/")
-        page.fill("input[name=username]", OWNER)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{demo.url}/salons/demo-salon/")
+        demo.log_in(page)
         for platform, name in PLATFORMS.items():
             _connect_if_needed(page, demo, platform)
             card = _cancel_until_suggested(page, demo, platform, name)
