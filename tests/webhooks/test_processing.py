@@ -212,3 +212,47 @@ def test_mindbody_appointment_created_is_re_read_not_blanked(
     # sandbox, so the re-read fails and the event is kept for a retry, the mirror untouched.
     assert event.status in ("failed", "dead")
     assert not MirroredAppointment.objects.exists()
+
+
+@pytest.mark.rebooking
+def test_a_mindbody_cancellation_next_week_becomes_a_suggestion(
+    client, mindbody_integration, sandbox_http
+):
+    """Issue 19: the cancelled webhook carries only ids; the read by id must not fall into
+    staffappointments' today-only default window (docs/platforms/mindbody.md §7.13)."""
+    from rebooking.models import RebookingSuggestion
+    from sandbox import calendar
+    from sandbox.data import seed_account
+
+    account = seed_account(
+        platform="mindbody",
+        account_id="-99",
+        name="Site -99",
+        username="mindbodysandboxsite@gmail.com",
+        password="Apitest1234",
+        webhook_url="http://sandbox.test/webhooks/mindbody/",
+        webhook_secret="mB-signature-key/+=current",
+        clients=40,
+        months_back=6,
+    )
+    now = timezone.now()
+    appointment = (
+        account.appointments.filter(
+            start__gte=now + timedelta(days=6), start__lt=now + timedelta(days=10), status="booked"
+        )
+        .order_by("start")
+        .first()
+    )
+    assert appointment is not None, "the sandbox has nothing booked next week"
+
+    calendar.cancel(appointment, late=False)
+
+    event = WebhookEvent.objects.get(event_type="appointmentBooking.cancelled")
+    assert event.status == WebhookStatus.PROCESSED
+    row = MirroredAppointment.objects.get(
+        integration=mindbody_integration, platform_id=appointment.ext_id
+    )
+    assert row.status == "cancelled" and row.start == appointment.start
+    assert RebookingSuggestion.objects.filter(
+        integration=mindbody_integration, source_appointment_ref=appointment.ext_id
+    ).exists()
