@@ -15,8 +15,8 @@ def names(handlers) -> list[str]:
 def test_the_table_of_domain_handlers():
     rhythm = "rebooking.rhythm_store.note_appointment_change"
     assert {kind: names(handlers) for kind, handlers in DOMAIN_HANDLERS.items()} == {
-        EventKind.APPOINTMENT_CREATED: [rhythm],
-        EventKind.APPOINTMENT_UPDATED: [rhythm],
+        EventKind.APPOINTMENT_CREATED: [rhythm, "rebooking.handlers.on_slot_booked"],
+        EventKind.APPOINTMENT_UPDATED: [rhythm, "rebooking.handlers.on_slot_booked"],
         EventKind.APPOINTMENT_CANCELLED: [
             rhythm,
             "rebooking.handlers.on_appointment_cancelled",
