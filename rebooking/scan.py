@@ -8,7 +8,8 @@ recent gaps weigh more, a skipped cycle counts as two). A client is due when the
 last visit reach their own usual gap (once they have ``min_visits``; the category's interval
 before that: category_intervals.py) times the grace factor. Clients with a future booking,
 inside the contact cooldown, inactive, or (unless allowed) whose last visit was a no-show are left
-out. One row per client: their most overdue category.
+out. One row per client: their most overdue category (for the overdue scan, among those still
+within reach when there are any: ``prefer_within``).
 """
 
 from __future__ import annotations
