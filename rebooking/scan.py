@@ -8,7 +8,8 @@ recent gaps weigh more, a skipped cycle counts as two). A client is due when the
 last visit reach their own usual gap (once they have ``min_visits``; the category's interval
 before that: category_intervals.py) times the grace factor. Clients with a future booking,
 inside the contact cooldown, inactive, or (unless allowed) whose last visit was a no-show are left
-out. One row per client: their most overdue category.
+out. One row per client: their most overdue category (for the overdue scan, among those still
+within reach when there are any: ``prefer_within``).
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ def due_clients(
     just_due_first: bool = False,
     nearest_ratio: float | None = None,
     max_intervals: float | None = None,
+    prefer_within: float | None = None,
     stored: bool = False,
 ) -> list[DueClient]:
     """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill), most
@@ -210,6 +212,9 @@ def due_clients(
     ``nearest_ratio``, those whose ratio is nearest it (a refill's pool: the clients whose due
     date is nearest the slot). ``max_intervals`` leaves out the clients more than that many of
     their intervals past their last visit by ``due_by`` (before the suppression subqueries).
+    ``prefer_within`` picks a client's row among the categories at most that many of their
+    intervals past their last visit, when they have one (else the most overdue): a category
+    lapsed a year ago no longer hides the one the client is slipping in now.
 
     ``stored`` reads the rhythms from the ClientRhythm table (an index lookup by category and
     provider) instead of computing them from the whole history: the refill of one freed slot
@@ -242,6 +247,11 @@ def due_clients(
                   WHERE l.integration_id = d.iid AND l.customer_ref = d.cref AND l.deleted = %s
                     AND l.start < {ts} AND l.status IN ('completed', 'no_show')
                   ORDER BY l.start DESC LIMIT 1), '') <> 'no_show'"""
+    )
+    prefer = (
+        "CASE WHEN days_since <= interval_days * %s THEN 0 ELSE 1 END,"
+        if prefer_within is not None
+        else ""
     )
     if nearest_ratio is not None:
         order = "ABS(ratio - %s)"
@@ -282,7 +292,7 @@ def due_clients(
     ranked AS (
         SELECT scored.*, days_since / (interval_days * %s) AS ratio,
                ROW_NUMBER() OVER (PARTITION BY iid, cref
-                                  ORDER BY days_since / (interval_days * %s) DESC) AS pick
+                                  ORDER BY {prefer} days_since / (interval_days * %s) DESC) AS pick
         FROM scored
     )
     SELECT iid, cref, cat, visits, last_visit, last_sref, last_pref, median_gap, interval_days,
@@ -306,7 +316,10 @@ def due_clients(
     params += [_ts(now - timedelta(days=cooldown_days)), False]
     if not include_no_show:
         params += [False, _ts(now)]
-    params += [grace, grace]
+    params.append(grace)
+    if prefer_within is not None:
+        params.append(prefer_within)
+    params.append(grace)
     if nearest_ratio is not None:
         params.append(nearest_ratio)
     if limit:

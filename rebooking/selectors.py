@@ -25,7 +25,7 @@ from .models import (
     SuggestionKind,
     SuggestionStatus,
 )
-from .outreach_rank import BookingHistory, booking_history, outreach_order
+from .outreach_rank import REACH, BookingHistory, booking_history, outreach_order
 from .refill_fit import Habits, habits_from_visits
 from .rhythm import RECENT_VISITS
 from .scan import DueClient, due_clients
@@ -180,6 +180,10 @@ def overdue_candidates(
         # time), then ordered and thinned by outreach_rank (whom to leave alone, who lapses).
         limit=settings.daily_cap * OUTREACH_POOL if settings.daily_cap else None,
         just_due_first=True,
+        # A client's row is the category they are slipping in now, if any: one lapsed long ago
+        # (the most overdue) put them among the long-lapsed, behind the cap, while they lapsed
+        # in another in plain sight (bench/rebooking_backtest.py, loose shape).
+        prefer_within=REACH,
         stored=stored,
     )
     histories = booking_histories(

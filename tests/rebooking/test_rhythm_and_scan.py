@@ -197,6 +197,34 @@ def test_scan_one_row_per_client_most_overdue_category(integration):
     assert [(d.customer_ref, d.category) for d in due] == [("both", "Colour")]
 
 
+def test_scan_row_is_the_category_still_within_reach_when_there_is_one(integration, salon):
+    """Cut: every 28 days, last 40 days ago (40 <= 1.5 x 28 = 42: slipping now, still
+    reachable); Colour: every 30 days, last 150 days ago (ratio 4, long lapsed). The most
+    overdue row is Colour; with ``prefer_within`` 1.5 it is Cut, and the daily scan (REACH
+    1.5) contacts the client about Cut. With Cut past reach too, the most overdue again."""
+    now = datetime(2026, 6, 1, 15, tzinfo=UTC)
+    every(integration, "both", now - timedelta(days=40 + 28 * 3), 28, 4)
+    every(integration, "both", now - timedelta(days=150 + 30 * 3), 30, 4, service="svc-colour")
+    every(integration, "late", now - timedelta(days=43 + 28 * 3), 28, 4)  # 43 > 42
+    every(integration, "late", now - timedelta(days=150 + 30 * 3), 30, 4, service="svc-colour")
+    query = dict(
+        integration_ids=[str(integration.pk)],
+        now=now,
+        due_by=now,
+        min_visits=3,
+        grace=1.25,
+        fallback={},
+        default_fallback=42,
+        cooldown_days=14,
+        include_no_show=False,
+    )
+    rows = {d.customer_ref: d.category for d in due_clients(**query, prefer_within=1.5)}
+    assert rows == {"both": "Cut", "late": "Colour"}
+    settings = rebooking_settings_get(salon=salon)
+    due = overdue_candidates(settings=settings, integration_ids=[str(integration.pk)], now=now)
+    assert [(d.customer_ref, d.category) for d in due] == [("both", "Cut"), ("late", "Colour")]
+
+
 @pytest.mark.parametrize(
     ("weekday", "minutes", "words"),
     [
