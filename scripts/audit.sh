@@ -3,7 +3,7 @@
 #
 #   pip-audit  the packages installed in .venv, against PyPI's advisory data (PyPI's JSON API).
 #              Exceptions: [tool.salonsync.pip-audit] ignore in pyproject.toml, each with a reason.
-#   bandit     salonsync integrations webhooks rebooking sandbox, with [tool.bandit] in
+#   bandit     salonsync integrations webhooks rebooking sandbox selfbook sms, with [tool.bandit] in
 #              pyproject.toml (each skipped check carries its reason there).
 #
 # When the advisory data cannot be read (no network, PyPI unreachable, packages unknown to it)
@@ -100,8 +100,8 @@ case "$verdict" in
   *) status=1 ;;
 esac
 
-echo "== bandit (salonsync integrations webhooks rebooking sandbox) =="
-if .venv/bin/bandit -q -c pyproject.toml -r salonsync integrations webhooks rebooking sandbox; then
+echo "== bandit (salonsync integrations webhooks rebooking sandbox selfbook sms) =="
+if .venv/bin/bandit -q -c pyproject.toml -r salonsync integrations webhooks rebooking sandbox selfbook sms; then
   echo "bandit: no issues."
 else
   status=1
