@@ -61,7 +61,7 @@ _SECRET_KEY_RE = "|".join(re.escape(word) for word in _SECRET_WORDS)
 # key=value, key: value, "key": "value", 'key': 'value', Authorization: Bearer xyz ...
 _KEY_VALUE = re.compile(
     rf"""(?ix)
-    (?P<key>[\w.-]*(?:{_SECRET_KEY_RE})[\w.-]*)   # a key naming a secret
+    (?P<key>[\w.-]{{0,40}}(?:{_SECRET_KEY_RE})[\w.-]{{0,40}})  # a key naming a secret (bounded)
     (?P<sep>["']?\s*[:=]\s*)                       # its closing quote and separator
     (?P<value>
         "(?:[^"\\]|\\.)*"                          # a double-quoted value

@@ -74,6 +74,17 @@ def _rebooking_handler_only_where_asked(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_rhythm_refresh_carried_over():
+    """A test's transaction is rolled back, so the rhythm refresh it queued for on_commit never
+    runs: its clients must not ride along with the next test's commit."""
+    from rebooking.rhythm_store import _pending
+
+    _pending.__dict__.pop("refs", None)
+    yield
+    _pending.__dict__.pop("refs", None)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     _clear_our_cache()
     yield

@@ -186,3 +186,15 @@ def test_records_logged_during_a_request_carry_its_id(
     assert record["message"] == "readiness: broker unreachable"
     assert record["request_id"] == "ready-1"
     assert request_id_var.get() is None  # reset after the request
+
+
+def test_a_long_run_of_word_characters_is_scrubbed_without_backtracking():
+    """A log argument holding a 100,000-character identifier once held a test for minutes in
+    the secret-key pattern (an unbounded key prefix backtracked over the whole run); the key
+    is bounded now, and what follows it is still redacted."""
+    from salonsync.logging import scrub_text
+
+    text = "['2dd9', ['" + "x" * 100_000 + "']] client_secret=zzz"
+    scrubbed = scrub_text(text, secrets=[])
+    assert scrubbed.endswith("client_secret=[REDACTED]")
+    assert scrubbed.count("x") >= 100_000
