@@ -131,6 +131,8 @@ def main() -> None:
     )
     rules = result.summary["rules"]
     print(figures_table(rules))
+    floor = result.summary.get("baselines", {}).get("refill_random", {})
+    print(f"refill precision@3 of a random pick (the floor): {_pct(floor.get('precision_at_3'))}")
 
     def beats(path):
         def value(rule):

@@ -41,3 +41,17 @@ def rhythm_gap(gaps: list[float]) -> float | None:
     weighted = sum(w * g for w, g in zip(WEIGHTS, recent, strict=False))
     counted = sum(w * cycles(g, typical) for w, g in zip(WEIGHTS, recent, strict=False))
     return weighted / counted if counted else typical
+
+
+# A client with one gap in a category (2 visits, fewer than min_visits): that gap, a skipped
+# cycle counted as such, weighs OWN_FIRST_GAP against the category's interval. Measured on
+# generated histories (steady seed 1 and selfbook seed 2, 2,000 clients; the backtest reports
+# others): the next visit within 7 days after a second visit, 58.6 % and 59.3 % at a half,
+# against 56.2 % and 58.2 % for the category's interval alone; 0.7 did no better.
+OWN_FIRST_GAP = 0.5
+
+
+def first_gap_blend(own: float, category_days: float) -> float:
+    """The interval of a client with a single gap of ``own`` days in a category whose interval
+    is ``category_days`` (the same arithmetic runs in SQL: scan.due_clients)."""
+    return OWN_FIRST_GAP * own / cycles(own, category_days) + (1 - OWN_FIRST_GAP) * category_days

@@ -21,7 +21,7 @@ from django.db import connection
 
 from integrations.adapters.types import ACTIVE_STATUSES
 
-from .rhythm_gap import SKIP_FROM, WEIGHTS
+from .rhythm_gap import OWN_FIRST_GAP, SKIP_FROM, WEIGHTS
 
 # The statuses of a booking that still holds its time, as plain SQL parameters in a fixed order.
 ACTIVE = tuple(sorted(status.value for status in ACTIVE_STATUSES))
@@ -236,8 +236,16 @@ def due_clients(
     )
     fallback_params: list = [v for pair in fallback.items() for v in pair] + [default_fallback]
     # rhythm_gap is NULL only in a stored row written before it existed: the median then.
+    # A single gap (2 visits, short of min_visits) is blended with the category's interval, a
+    # skipped cycle counted as such (rhythm_gap.first_gap_blend; fixed constants, as numbers).
+    own, skip = OWN_FIRST_GAP, SKIP_FROM
     interval = f"""CASE WHEN s.visits >= %s AND s.median_gap IS NOT NULL
                          THEN COALESCE(s.rhythm_gap, s.median_gap)
+                    WHEN s.visits = 2 AND s.median_gap IS NOT NULL
+                         THEN {own!r} * s.median_gap
+                              / (CASE WHEN s.median_gap >= {skip!r} * ({fallback_case})
+                                      THEN ROUND(s.median_gap / ({fallback_case})) ELSE 1 END)
+                              + {1 - own!r} * ({fallback_case})
                     ELSE {fallback_case} END"""
     since_expr = _days(ts, "s.last_visit")
     no_show_filter = (
@@ -302,7 +310,7 @@ def due_clients(
     ORDER BY {order}, cref
     {"LIMIT %s" if limit else ""}
     """
-    params += [min_visits, *fallback_params, _ts(due_by)]
+    params += [min_visits, *fallback_params * 4, _ts(due_by)]
     if category is not None:
         params.append(category)
     if provider_ref:

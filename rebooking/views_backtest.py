@@ -198,6 +198,9 @@ class BacktestView(SalonAccessMixin, TemplateView):
             rows = settings_rows(run, rebooking_settings_get(salon=self.salon))
             context.update(
                 rows=score_rows(run.summary),
+                refill_floor=_percent(
+                    _dig(run.summary, ("baselines", "refill_random", "precision_at_3"))
+                ),
                 chart=chart_geometry(run.summary),
                 settings_rows=rows,
                 can_apply=any(r["changed"] for r in rows),

@@ -10,8 +10,9 @@ as owners' own tools apply them (none of the engine's settings, caps or ranking)
 
 Outreach: the scan runs when the engine's does (daily) and flags every client once due × 1.25
 has passed, with no future booking and no flag in the last 28 days: no daily cap (the tools
-text whoever is due), most overdue first. Refill: the clients due by the freed slot in its
-category, most overdue first. Timing's provider, weekday and time of day: the last visit's.
+text whoever is due), most overdue first. Refill: the clients whose next visit the rule puts
+nearest the freed slot (``refill``), next to a random pick as the floor. Timing's provider,
+weekday and time of day: the last visit's.
 """
 
 from __future__ import annotations
@@ -192,13 +193,21 @@ class Scanner:
 
 
 def refill(
-    histories: list[ClientHistory], cancelled: Appt, now: datetime, limit: int
+    histories: list[ClientHistory], cancelled: Appt, now: datetime, limit: int, *, rng=None
 ) -> dict[str, list[str]]:
     """Per rule, the clients it offers the freed slot of ``cancelled``, learnt of at ``now``
-    (both rules in one pass: the clients' knowledge at ``now`` is the same for both). Runs for
-    every cancellation over every client of the category, so the loop is kept lean: a client is
-    due for the slot when the rule's interval after their last visit ends by the slot's start."""
+    (both rules in one pass: the clients' knowledge at ``now`` is the same for both): the
+    clients of the category whose next visit the rule puts nearest the slot, without a booking
+    on the books. With ``rng`` (a random.Random), also "random": ``limit`` of those clients
+    drawn at random, the floor any rule must clear.
+
+    Nearest, not "most overdue first": taken literally, the most overdue are the clients who
+    came once a year ago and left, and that reading scored below a random pick (0.1 % against
+    about 20 %); a rule that predicts a client's next visit offers a slot to the clients it
+    predicts around that slot, as Phorest's predicted-time reminder is sent at the predicted
+    time (support.phorest.com/hc/en-us/articles/360017375980)."""
     found: dict[str, list] = {rule: [] for rule in RULES}
+    pool: list[ClientHistory] = []
     category = cancelled.category
     for h in histories:
         starts = h.starts.get(category)
@@ -207,20 +216,18 @@ def refill(
         k = bisect.bisect_left(starts, now)  # completed visits known at ``now``
         if k == 0:
             continue
-        last = starts[k - 1]
-        gap = (cancelled.start - last).total_seconds() / DAY
-        since = (now - last).total_seconds() / DAY
-        booked: bool | None = None  # a future booking: looked up once, only when needed
+        pool.append(h)
+        gap = (cancelled.start - starts[k - 1]).total_seconds() / DAY
         for rule in RULES:
-            interval = h.intervals[rule][category][k - 1]
-            if interval > gap:
-                continue
-            if booked is None:
-                booked = h.future_booking(now)
-            if not booked:
-                found[rule].append((since / max(interval, 1e-9), h.client))
+            found[rule].append((abs(gap - h.intervals[rule][category][k - 1]), h.client, h))
     out = {}
-    for rule, pairs in found.items():
-        pairs.sort(key=lambda pair: (-pair[0], pair[1]))
-        out[rule] = [client for _, client in pairs[:limit]]
+    for rule, candidates in found.items():
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        # The booking check reads the client's appointments: only as far down as needed.
+        out[rule] = list(itertools.islice(
+            (client for _, client, h in candidates if not h.future_booking(now)), limit
+        ))  # fmt: skip
+    if rng is not None:
+        free = [h.client for h in pool if not h.future_booking(now)]
+        out["random"] = rng.sample(free, min(limit, len(free)))
     return out

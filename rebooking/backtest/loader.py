@@ -83,12 +83,9 @@ class Appt:
         return self.status in NOTICE and known is not None and known <= when
 
     def active_at(self, when: datetime) -> bool:
-        """A future booking the salon had on its books at ``when``."""
-        return (
-            self.booked_at <= when < self.start
-            and self.status != AppointmentStatus.NO_SHOW
-            and not self.cancelled_by(when)
-        )
+        """A future booking the salon had on its books at ``when``: one that will end as a
+        no-show is still on the books until its start (nobody knows yet)."""
+        return self.booked_at <= when < self.start and not self.cancelled_by(when)
 
 
 def _when(value: str, tz: ZoneInfo, what: str, row: int) -> datetime:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import csv
 import json
+import random
 from array import array
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -208,7 +209,8 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
     events.sort(key=lambda e: (e[0], e[1], e[2].id if e[2] else ""))
 
     outreach = {rule: [] for rule in RULES}
-    refill = {rule: [] for rule in RULES}
+    refill = {rule: [] for rule in (*RULES, "random")}
+    rng = random.Random(0)  # noqa: S311 (the random refill baseline: the same draw each run)
     scanners = {rule: anchors.Scanner(ordered, rule) for rule in anchors.RULES}
     mirror = _Mirror(integration, rows)
     catalog, providers = service_catalog(integration), provider_names(integration)
@@ -216,8 +218,8 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
     for done, (now, kind, cancelled) in enumerate(events, start=1):
         with transaction.atomic():  # one commit per moment, not one per write
             mirror.advance(now)
+            mirror.analyze(now)  # a refill-only replay (no daily scans) needs them as much
             if kind == 0:
-                mirror.analyze(now)
                 # The category intervals learned from the stored rhythms, as of this scan: the
                 # day's refills read them too (a median over the salon's clients, which a
                 # day's visits barely move; reading it at every cancellation was a fifth of
@@ -251,7 +253,11 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                         refill["engine"].append((cancelled.id, rank, intern(option["customer"])))
                 known = bisect.bisect_left(firsts.get(cancelled.category, []), now)
                 offers = anchors.refill(  # only their top three are scored (precision@3)
-                    by_category.get(cancelled.category, [])[:known], cancelled, now, scores.TOP
+                    by_category.get(cancelled.category, [])[:known],
+                    cancelled,
+                    now,
+                    scores.TOP,
+                    rng=rng,
                 )
                 for rule, offered in offers.items():
                     refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
@@ -277,6 +283,10 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
             "refill": scores.refill(refill[rule], cancellations, histories),
         }
         summary["rules"][rule] = {part: scored[part] for part in PARTS if part in parts}
+    if "refill" in parts:  # the floor a refill rule must clear: a random pick of the category
+        summary["baselines"] = {
+            "refill_random": scores.refill(refill["random"], cancellations, histories)
+        }
     result.summary = summary
     return result
 
@@ -421,7 +431,7 @@ def _timing(histories, config, tz, learned: LearnedTimeline) -> Iterator[tuple[s
                     h.client,
                     visit.category,
                     visit.start,
-                    visit.start + timedelta(days=gap),
+                    rhythm.due_after(visit.category, visit.start, gap, tz),
                     rhythm.usual_provider,
                     WEEKDAYS[rhythm.usual_weekday or 0],
                     time_of_day(visit.start.replace(hour=minutes // 60, minute=minutes % 60)),

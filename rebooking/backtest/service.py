@@ -326,6 +326,9 @@ def window_scores(
             offers = [o for o in result.refill[rule] if o[0] in cancellations]
             scored["refill"] = scores.refill(offers, cancellations, histories)
         out["rules"][rule] = scored
+    if "random" in result.refill:  # the floor: a random pick of the category's free clients
+        offers = [o for o in result.refill["random"] if o[0] in cancellations]
+        out["baselines"] = {"refill_random": scores.refill(offers, cancellations, histories)}
     window = [a for a in rows if a.start >= since]
     out.update(
         appointments=len(window),

@@ -128,3 +128,49 @@ def test_the_incremental_scanner_flags_whom_the_plain_scan_flags(tmp_path):
             assert scanner.scan(when) == plain, (rule, when)
             contacts += len(plain)
         assert contacts > 20  # the history has lapses to flag, again after each cooldown
+
+
+def test_the_anchor_refill_offers_the_clients_it_predicts_nearest_the_slot():
+    """Hand-computed: a Cut slot on day S, learnt of 2 days ahead; Cut is 42 days."""
+    import random
+
+    slot = T + timedelta(days=500)
+    now = slot - timedelta(days=2)
+
+    def last_visits(client, *days_before):
+        return [visit(client, slot - timedelta(days=d)) for d in days_before]
+
+    ahead = Appt("b", "booked", "Cut", "svc", "sam", slot + timedelta(days=5), 60, "completed",
+                 slot - timedelta(days=30))  # fmt: skip
+    histories = [
+        anchors.build("near", last_visits("near", 140, 40), DEFAULTS),  # due in 2 days either rule
+        anchors.build("early", last_visits("early", 10), DEFAULTS),  # due 32 days after
+        anchors.build("gone", last_visits("gone", 400), DEFAULTS),  # 358 days overdue
+        # Gaps 20 and 20: Phorest's own pattern from the third visit, due a day before the slot;
+        # the fixed rule puts them 42 - 21 = 21 days after it.
+        anchors.build("rhythm", last_visits("rhythm", 61, 41, 21), DEFAULTS),
+        # Due on the very day but booked ahead (a booking made before ``now``): never offered.
+        anchors.build("booked", [*last_visits("booked", 42), ahead], DEFAULTS),
+        # The canceller is not offered their own slot.
+        anchors.build("canceller", last_visits("canceller", 42), DEFAULTS),
+    ]
+    cancelled = Appt("x", "canceller", "Cut", "svc", "sam", slot, 60, "cancelled", T)
+    offers = anchors.refill(histories, cancelled, now, 3, rng=random.Random(0))
+    assert offers["fixed"] == ["near", "rhythm", "early"]  # 2, 21, 32 days off
+    assert offers["last3"] == ["rhythm", "near", "early"]  # 1, 2, 32 days off
+    # The random floor draws from every client of the category who is free, the lapsed too.
+    assert len(offers["random"]) == 3
+    assert set(offers["random"]) <= {"near", "early", "gone", "rhythm"}
+    # Without a generator, no random pick.
+    assert set(anchors.refill(histories, cancelled, now, 3)) == {"fixed", "last3"}
+
+
+def test_a_booking_that_will_be_a_no_show_is_on_the_books_until_its_start():
+    """The anchors know only what the salon knew: before its start, a booking that will end as a
+    no-show is a booking like any other (reading it as absent would use the future)."""
+    no_show = Appt("n", "c", "Cut", "svc", "sam", T, 60, "no_show", T - timedelta(days=10))
+    assert no_show.active_at(T - timedelta(days=1))
+    assert not no_show.active_at(T)
+    cancelled = Appt("k", "c", "Cut", "svc", "sam", T, 60, "cancelled", T - timedelta(days=10))
+    assert cancelled.active_at(T - timedelta(days=3))  # the 2 days' notice had not come
+    assert not cancelled.active_at(T - timedelta(days=1))

@@ -135,6 +135,9 @@ def test_the_task_scores_the_last_12_months_and_the_best_values_can_be_applied(
         assert set(scores) == {"timing", "outreach", "refill"}
         assert scores["timing"]["3_plus"]["n"] > 0
         assert scores["outreach"]["lapses"] > 0
+    # The floor the refill rules must clear: a random pick, scored on the same cancellations.
+    floor = run.summary["baselines"]["refill_random"]
+    assert floor["slots_offered"] == rules["fixed"]["refill"]["slots_offered"] > 0
     assert run.period_end - run.period_start == timedelta(days=365)
     in_window = MirroredAppointment.objects.filter(
         integration__salon=salon, start__gte=run.period_start
@@ -163,6 +166,8 @@ def test_the_task_scores_the_last_12_months_and_the_best_values_can_be_applied(
     assert 'data-testid="scores-table"' in body and 'data-testid="backtest-chart"' in body
     assert '<title id="bt-chart-title">' in body and "<desc" in body
     assert "Phorest: average of the last 3 gaps" in body
+    assert 'data-testid="anchor-rules"' in body and "no daily limit" in body
+    assert 'data-testid="refill-floor"' in body and "picked at random" in body
     assert 'data-testid="apply-settings"' in body
 
     response = client.post(apply_url(run), follow=True)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rebooking.models import ClientRhythm
-from rebooking.rhythm import RECENT_VISITS, rhythm_from_visits, usual
-from rebooking.rhythm_gap import RECENT_GAPS, cycles, rhythm_gap
+from rebooking.rhythm import RECENT_VISITS, due_on, rhythm_from_visits, usual, weekday_habit
+from rebooking.rhythm_gap import RECENT_GAPS, cycles, first_gap_blend, rhythm_gap
 from rebooking.rhythm_store import rhythms_refresh
 from tests.rebooking.helpers import NY, customer, integration_for, visit
 
@@ -69,3 +69,58 @@ def test_the_stored_rhythm_gap_is_the_same_arithmetic(salon):
     row = ClientRhythm.objects.get(integration=integration, customer_ref="leo")
     assert row.median_gap == pytest.approx(43)
     assert row.rhythm_gap == pytest.approx(182.618 / 4.339)
+
+
+def test_a_single_gap_is_blended_with_the_category_interval():
+    # Cut's interval 42; one gap of 30 days: (30 + 42) / 2 = 36. One of 90 days is
+    # round(90 / 42) = 2 cycles of 45: (45 + 42) / 2 = 43.5.
+    assert first_gap_blend(30, 42) == pytest.approx(36)
+    assert first_gap_blend(90, 42) == pytest.approx(43.5)
+    start = datetime(2026, 1, 6, 15, tzinfo=UTC)
+    rows = [(start, "sam", "svc-cut", "completed"),
+            (start + timedelta(days=30), "sam", "svc-cut", "completed")]  # fmt: skip
+    rhythm = rhythm_from_visits(customer_ref="mia", rows=rows, tz=NY, min_visits=3, catalog=CATALOG)
+    assert "Cut" not in rhythm.gap_days  # no rhythm of their own yet (min_visits 3)
+    assert rhythm.gap_for("Cut", 42) == pytest.approx(36)
+    assert rhythm.gap_for("Colour", 56) == 56  # no visit in it: the category's
+
+
+def test_the_due_date_falls_on_the_weekday_a_client_keeps():
+    # Tuesdays (2026-01-06, 01-20 and 02-03 are Tuesdays) and one Friday: Tuesday is a habit.
+    tuesday = datetime(2026, 1, 6, 15, tzinfo=NY)
+    days = (0, 14, 28, 38)  # 02-13 is a Friday
+    rows = [(tuesday + timedelta(days=d), "sam", "svc-cut", "completed") for d in days]
+    rhythm = rhythm_from_visits(customer_ref="mia", rows=rows, tz=NY, min_visits=3, catalog=CATALOG)
+    assert rhythm.kept_weekday == {"Cut": 1}
+    last = rows[-1][0]
+    # 40 days after Friday 02-13 is Wednesday 03-25: the nearest Tuesday is 03-24, a day before.
+    assert rhythm.due_after("Cut", last, 40, NY) == datetime(2026, 3, 24, 15, tzinfo=NY)
+    # 44 days is Sunday 03-29: Tuesday 03-31, two days later (never more than 3 either way).
+    assert rhythm.due_after("Cut", last, 44, NY) == datetime(2026, 3, 31, 15, tzinfo=NY)
+    # No visits in Nails: no habit there, the plain date.
+    assert rhythm.due_after("Nails", last, 40, NY) == last + timedelta(days=40)
+    assert due_on(last, 40, weekday=None, tz=NY) == last + timedelta(days=40)
+    # No habit: two visits on different days, or one visit, or only 2 of 5 on the usual day.
+    assert weekday_habit([1, 4]) == (4, False)
+    assert weekday_habit([1]) == (1, False)
+    assert weekday_habit([1, 1, 2, 3, 4]) == (1, False)
+    assert weekday_habit([1, 1, 2, 1]) == (1, True)
+
+
+@pytest.mark.django_db
+def test_the_scan_blends_a_single_gap_as_python_does(salon):
+    from rebooking.scan import due_clients
+
+    integration = integration_for(salon)
+    customer(integration, "mia")
+    start = datetime(2026, 1, 5, 15, tzinfo=UTC)
+    for offset in (0, 90):  # one gap of 90 days: 2 cycles of 45, blended with Cut's 42: 43.5
+        visit(integration, "mia", start + timedelta(days=offset))
+    now = start + timedelta(days=200)
+    for stored in (False, True):
+        if stored:
+            rhythms_refresh(integration_id=str(integration.pk))
+        [due] = due_clients(integration_ids=[str(integration.pk)], now=now, due_by=now,
+                            min_visits=3, grace=1.0, fallback={"Cut": 42}, default_fallback=42,
+                            cooldown_days=0, include_no_show=False, stored=stored)  # fmt: skip
+        assert due.interval == pytest.approx(43.5)
