@@ -14,7 +14,7 @@ import csv
 import uuid
 from array import array
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from sys import intern
 from zoneinfo import ZoneInfo
@@ -91,84 +91,154 @@ class Appt:
 def _when(value: str, tz: ZoneInfo, what: str, row: int) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        parsed.astimezone(UTC)  # a date at the very edge of the calendar cannot be compared
+    except (ValueError, OverflowError):
         raise HistoryError(row, f"{what} {value!r} is not an ISO date-time") from None
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
 @dataclass
 class CsvHistory:
-    """A CSV's rows and what was adjusted to import them: reason -> rows."""
+    """A CSV's rows, what was adjusted to import them (reason -> rows) and the rows that could
+    not be read ((line number, problem), the header being line 1)."""
 
     rows: list[Appt]
     adjusted: dict[str, int] = field(default_factory=dict)
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
 
 # A booking entered after its start: a walk-in put in at checkout, which real exports contain
 # (issue 20). Imported as booked at its start, as read_salon() reads the mirror.
 WALK_IN = "booked_at after start (a walk-in entered at checkout): booked_at set to the start"
+NO_BOOKED_AT = "booked_at empty: booked at the start (a walk-in)"
+NO_PROVIDER = "provider empty: kept without a provider"
+NO_CATEGORY = "category empty: kept as 'Other'"
+NO_SERVICE = "service empty: named after its category"
+NO_MINUTES = "minutes missing or not a positive number: 60 assumed"
+# The spellings exports use for the statuses (lower case, "-" and "_" read as spaces).
+STATUS_WORDS = {
+    **{s.replace("_", " "): s for s in STATUSES},  # the values themselves, as plain str
+    "complete": AppointmentStatus.COMPLETED, "done": AppointmentStatus.COMPLETED,
+    "checked out": AppointmentStatus.COMPLETED, "paid": AppointmentStatus.COMPLETED,
+    "attended": AppointmentStatus.COMPLETED, "arrived": AppointmentStatus.COMPLETED,
+    "canceled": AppointmentStatus.CANCELLED, "cancel": AppointmentStatus.CANCELLED,
+    "late cancel": AppointmentStatus.LATE_CANCELLED,
+    "late canceled": AppointmentStatus.LATE_CANCELLED,
+    "no show": AppointmentStatus.NO_SHOW, "noshow": AppointmentStatus.NO_SHOW,
+    "did not show": AppointmentStatus.NO_SHOW,
+    "confirmed": AppointmentStatus.BOOKED, "scheduled": AppointmentStatus.BOOKED,
+}  # fmt: skip
+REFUSED_SHOWN = 20  # refused rows named in a message; the rest are counted
+
+
+def _status(value: str, adjusted: dict[str, int]) -> str:
+    """The status a row's value means. One the file spells its own way is read as ours; an
+    unknown one is kept as a booking, neither a visit nor a cancellation (the safe reading:
+    it teaches no rhythm and frees no slot). Both are counted."""
+    if value in STATUSES:
+        return value
+    found = STATUS_WORDS.get(" ".join(value.lower().replace("-", " ").replace("_", " ").split()))
+    reason = (
+        f"status {value!r} read as {found}"
+        if found
+        else f"status {value!r} unknown: kept as a booking (neither a visit nor a cancellation)"
+    )
+    adjusted[reason] = adjusted.get(reason, 0) + 1
+    return str(found or AppointmentStatus.BOOKED.value)
+
+
+def _count(adjusted: dict[str, int], reason: str) -> None:
+    adjusted[reason] = adjusted.get(reason, 0) + 1
 
 
 def read_csv(path, tz: ZoneInfo) -> CsvHistory:
-    """Every row validated; what can be understood is imported (adjustments counted in
-    ``CsvHistory.adjusted``), and the first row that cannot be read raises HistoryError with its
-    line number."""
+    """Every row validated. What can be understood is imported, its adjustments counted
+    (``CsvHistory.adjusted``); a row that cannot be read (no id, client or start, a date that
+    is not one, the wrong number of fields, an id seen before) is left out and named with its
+    line number (``CsvHistory.refused``). HistoryError when the file itself cannot be read: no
+    file, a wrong header, or not one row that could."""
     try:
         handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
         raise HistoryError(0, f"cannot read {path}: {exc.strerror}") from None
     seen: set[str] = set()
-    rows: list[Appt] = []
-    adjusted: dict[str, int] = {}
+    history = CsvHistory([])
+    rows, adjusted, refused = history.rows, history.adjusted, history.refused
     with handle:
         reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
+        try:
+            header = [h.strip() for h in next(reader, [])]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise HistoryError(1, f"the header cannot be read ({exc})") from None
         if header != COLUMNS:
             raise HistoryError(1, f"the header must be {','.join(COLUMNS)} (got {header})")
-        for number, values in enumerate(reader, start=2):
+        number = 1
+        while True:
+            number += 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, UnicodeDecodeError) as exc:
+                refused.append((number, f"cannot be read ({exc})"))
+                continue
             if not values:
                 continue
-            if len(values) != len(COLUMNS):
-                raise HistoryError(number, f"{len(values)} fields, expected {len(COLUMNS)}")
-            v = dict(zip(COLUMNS, (x.strip() for x in values), strict=True))
-            for name in ("id", "client", "category", "service"):
-                if not v[name]:
-                    raise HistoryError(number, f"{name} is empty")
-            if v["id"] in seen:
-                raise HistoryError(number, f"id {v['id']!r} appears twice")
-            seen.add(v["id"])
-            if v["status"] not in STATUSES:
-                raise HistoryError(
-                    number,
-                    f"status {v['status']!r} is not one of {', '.join(sorted(STATUSES))}",
-                )
             try:
-                minutes = int(v["minutes"])
-            except ValueError:
-                minutes = 0
-            if minutes <= 0:
-                raise HistoryError(number, f"minutes {v['minutes']!r} is not a positive number")
-            start = _when(v["start"], tz, "start", number)
-            booked_at = _when(v["booked_at"], tz, "booked_at", number)
-            if booked_at > start:
-                booked_at = start
-                adjusted[WALK_IN] = adjusted.get(WALK_IN, 0) + 1
-            rows.append(
-                Appt(
-                    v["id"],
-                    intern(v["client"]),  # the same few names on every row: stored once
-                    intern(v["category"]),
-                    intern(v["service"]),
-                    intern(v["provider"]),
-                    start,
-                    minutes,
-                    intern(v["status"]),
-                    booked_at,
-                )
-            )
+                row = _row(values, number, tz, seen, adjusted)
+            except HistoryError as exc:
+                refused.append((exc.row, exc.problem))
+                continue
+            rows.append(row)
     if not rows:
-        raise HistoryError(2, "the file has no appointments")
-    return CsvHistory(rows, adjusted)
+        first = f"; {refused[0][1]} (row {refused[0][0]})" if refused else ""
+        raise HistoryError(2, f"the file has no appointments that can be read{first}")
+    return history
+
+
+def _row(values: list[str], number: int, tz: ZoneInfo, seen: set[str], adjusted) -> Appt:
+    if len(values) != len(COLUMNS):
+        raise HistoryError(number, f"{len(values)} fields, expected {len(COLUMNS)}")
+    v = dict(zip(COLUMNS, (x.strip() for x in values), strict=True))
+    for name in ("id", "client", "start"):
+        if not v[name]:
+            raise HistoryError(number, f"{name} is empty")
+    if v["id"] in seen:
+        raise HistoryError(number, f"id {v['id']!r} appears twice")
+    start = _when(v["start"], tz, "start", number)
+    if v["booked_at"]:
+        booked_at = _when(v["booked_at"], tz, "booked_at", number)
+    else:
+        booked_at = start
+        _count(adjusted, NO_BOOKED_AT)
+    if booked_at > start:
+        booked_at = start
+        _count(adjusted, WALK_IN)
+    try:
+        minutes = int(v["minutes"])
+    except ValueError:
+        minutes = 0
+    if minutes <= 0:
+        minutes = 60
+        _count(adjusted, NO_MINUTES)
+    for name, reason in (("provider", NO_PROVIDER), ("category", NO_CATEGORY)):
+        if not v[name]:
+            _count(adjusted, reason)
+    category = v["category"] or "Other"
+    if not v["service"]:
+        _count(adjusted, NO_SERVICE)
+    seen.add(v["id"])
+    return Appt(
+        v["id"],
+        intern(v["client"]),  # the same few names on every row: stored once
+        intern(category),
+        intern(v["service"] or category),
+        intern(v["provider"]),
+        start,
+        minutes,
+        intern(_status(v["status"], adjusted)),
+        booked_at,
+    )
 
 
 def read_salon(salon: Salon) -> list[Appt]:

@@ -13,7 +13,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integrations.models import MirroredAppointment, Salon
-from rebooking.backtest.loader import COLUMNS, WALK_IN, Appt, read_csv
+from rebooking.backtest.loader import (
+    COLUMNS,
+    NO_BOOKED_AT,
+    NO_CATEGORY,
+    NO_MINUTES,
+    NO_PROVIDER,
+    NO_SERVICE,
+    WALK_IN,
+    Appt,
+    read_csv,
+)
 from rebooking.backtest.replay import replay
 from rebooking.models import RebookingSuggestion
 
@@ -149,23 +159,61 @@ GOOD = ["a1", "c1", "Cut", "Cut & Style", "sam", "2024-01-02T10:00", "60", "comp
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ({7: "finished"}, "row 3: status 'finished'"),
         ({5: "yesterday"}, "row 3: start 'yesterday' is not an ISO date-time"),
-        ({6: "-5"}, "row 3: minutes '-5'"),
         ({0: "a1"}, "row 3: id 'a1' appears twice"),
         ({1: ""}, "row 3: client is empty"),
         ({8: "next week"}, "row 3: booked_at 'next week' is not an ISO date-time"),
+        ({5: "9999-12-31T23:59:59-14:00"}, "row 3: start '9999-12-31T23:59:59-14:00' is not"),
     ],
 )
-def test_csv_errors_name_the_row_and_leave_nothing(tmp_path, bad, message):
+def test_a_row_that_cannot_be_read_is_refused_by_number_and_the_rest_replayed(
+    tmp_path, capsys, bad, message
+):
     second = ["a2", *GOOD[1:]]
     for index, value in bad.items():
         second[index] = value
     _write(tmp_path / "h.csv", [GOOD, second])
+    history = read_csv(tmp_path / "h.csv", NY)
+    assert [a.id for a in history.rows] == ["a1"]
+    assert [row for row, _ in history.refused] == [3]
+    call_command("rebooking_backtest", history=str(tmp_path / "h.csv"), no_progress=True)
+    out = capsys.readouterr().out
+    assert "1 row refused (cannot be read): " + message in out
+    assert "1 appointments, 1 clients" in out
+
+
+def test_a_file_with_no_readable_row_is_refused_and_leaves_nothing(tmp_path):
+    _write(tmp_path / "h.csv", [["a1", "c1", "Cut", "Cut", "sam", "soon", "60", "completed", ""]])
     salons = Salon.objects.count()
-    with pytest.raises(CommandError, match=message.replace("(", r"\(")):
+    with pytest.raises(CommandError, match="no appointments that can be read; start 'soon'"):
         call_command("rebooking_backtest", history=str(tmp_path / "h.csv"), no_progress=True)
     assert Salon.objects.count() == salons
+
+
+def test_messy_rows_are_kept_and_each_adjustment_counted(tmp_path):
+    rows = [
+        GOOD,
+        ["a2", "c1", "Cut", "Cut", "", "2024-02-02T10:00", "", "Canceled", ""],
+        ["a3", "c2", "", "", "ana", "2024-02-03T10:00", "-5", "finished", "2024-02-01T10:00"],
+        ["a4", "c2", "Nails", "Gel", "ana", "2024-02-04T10:00", "45", "No-Show", "2024-02-01"],
+    ]
+    _write(tmp_path / "h.csv", rows)
+    history = read_csv(tmp_path / "h.csv", NY)
+    assert [a.status for a in history.rows] == ["completed", "cancelled", "booked", "no_show"]
+    a3 = history.rows[2]
+    assert (a3.category, a3.service, a3.minutes) == ("Other", "Other", 60)
+    assert history.rows[1].booked_at == history.rows[1].start
+    assert history.adjusted == {
+        NO_PROVIDER: 1,
+        NO_MINUTES: 2,
+        NO_BOOKED_AT: 1,
+        NO_CATEGORY: 1,
+        NO_SERVICE: 1,
+        "status 'Canceled' read as cancelled": 1,
+        "status 'finished' unknown: kept as a booking (neither a visit nor a cancellation)": 1,
+        "status 'No-Show' read as no_show": 1,
+    }
+    assert history.refused == []
 
 
 def test_a_walk_in_entered_at_checkout_is_imported_and_counted(tmp_path, capsys):
@@ -190,8 +238,7 @@ def test_csv_header_and_short_rows(tmp_path):
     with pytest.raises(CommandError, match="row 1: the header must be"):
         call_command("rebooking_backtest", history=str(tmp_path / "h.csv"))
     _write(tmp_path / "h.csv", [GOOD, GOOD[:4]])
-    with pytest.raises(CommandError, match="row 3: 4 fields, expected 9"):
-        call_command("rebooking_backtest", history=str(tmp_path / "h.csv"))
+    assert read_csv(tmp_path / "h.csv", NY).refused == [(3, "4 fields, expected 9")]
 
 
 def test_bad_settings_are_refused_and_nothing_stays(tmp_path):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import Salon
-from rebooking.backtest.loader import HistoryError, read_csv, read_salon
+from rebooking.backtest.loader import REFUSED_SHOWN, HistoryError, read_csv, read_salon
 from rebooking.backtest.replay import RULES, TimingCsv, replay, settings_values, write
 from rebooking.services import rebooking_settings_get
 
@@ -59,6 +59,7 @@ class Command(BaseCommand):
                rebooking_settings=(), out=None, no_progress=False, **options):  # fmt: skip
         values = parse_settings(list(rebooking_settings or []))
         adjusted: dict[str, int] = {}
+        refused: list[tuple[int, str]] = []
         if salon:
             found = Salon.objects.filter(slug=salon).first()
             if found is None:
@@ -79,6 +80,7 @@ class Command(BaseCommand):
             except HistoryError as exc:
                 raise CommandError(f"{history}: {exc}") from None
             rows, adjusted, tz_name = imported.rows, imported.adjusted, timezone
+            refused = imported.refused
         bar = None
         if not no_progress and sys.stderr.isatty():
             from tqdm import tqdm
@@ -113,6 +115,10 @@ class Command(BaseCommand):
             if timing_csv is not None:
                 timing_csv.close()
         result.summary["import"] = {"rows": len(rows), "adjusted": adjusted}
+        if refused:
+            result.summary["import"]["refused"] = [
+                {"row": row, "problem": problem} for row, problem in refused
+            ]
         if out:
             write(result, Path(out), ZoneInfo(tz_name))
         self.stdout.write(report(result.summary))
@@ -122,8 +128,13 @@ class Command(BaseCommand):
 
 def report(summary: dict) -> str:
     adjusted = summary.get("import", {}).get("adjusted", {})
+    refused = summary.get("import", {}).get("refused", [])
+    named = "; ".join(f"row {r['row']}: {r['problem']}" for r in refused[:REFUSED_SHOWN])
+    more = f"; and {len(refused) - REFUSED_SHOWN} more" if len(refused) > REFUSED_SHOWN else ""
+    plural = "s" if len(refused) != 1 else ""
     lines = [
         *(f"{n} row{'s' if n != 1 else ''} adjusted: {why}" for why, n in adjusted.items()),
+        *([f"{len(refused)} row{plural} refused (cannot be read): {named}{more}"] * bool(refused)),
         f"{summary['appointments']} appointments, {summary['clients']} clients, "
         f"{summary['scans']} overdue scans ({summary['scan_schedule']}), "
         f"{summary['cancellations']} cancellations",
