@@ -28,6 +28,11 @@ from zoneinfo import ZoneInfo
 from .rhythm import usual
 
 DUE, LEAD, PROVIDER, WEEKDAY, HOUR = 4.0, 1.0, 1.0, 0.5, 0.5
+# How far a due date is to be trusted, by the client's visits in the category: a first-time
+# client's is the category's guess (and many never come back), a regular's is their own rhythm.
+# Tuned on the steady shape and the demo salon (refill precision@3, whole history: steady 27.6 %
+# -> 31.6 %, demo 43.4 % -> 52.0 %; a half and three quarters gave 50.7 % on the demo).
+CERTAINTY = {1: 0.25, 2: 0.5}  # 3+ visits: 1
 DUE_WIDTH = 0.5  # intervals either side of the due date where due-ness reaches 0
 LEAD_SLACK, LEAD_WIDTH = 3.0, 21.0  # days
 DAY = 86400.0
@@ -66,10 +71,11 @@ def slot_fit(
     tz: ZoneInfo,
     same_provider: bool = True,
     usual_time: bool = True,
+    visits: int = 3,
 ) -> float:
     """The client's fit for the slot, higher is better (see the module doc)."""
     ratio = (slot_start - last_visit).total_seconds() / DAY / max(interval, 1.0)
-    score = DUE * max(0.0, 1 - abs(ratio - 1) / DUE_WIDTH)
+    score = DUE * max(0.0, 1 - abs(ratio - 1) / DUE_WIDTH) * CERTAINTY.get(visits, 1.0)
     ahead = (slot_start - now).total_seconds() / DAY
     if habits.lead_days is None or habits.lead_days <= ahead + LEAD_SLACK:
         score += LEAD

@@ -303,6 +303,7 @@ def suggestion_refill_slot(
             tz=salon.tz,
             same_provider=settings.prefer_same_provider,
             usual_time=settings.keep_usual_time,
+            visits=d.visits,
         )
         for d in pool
     }

@@ -55,3 +55,15 @@ def test_habits_from_recent_visits_take_the_mode_ties_to_the_latest_and_the_medi
     assert habits.provider == "sam" and habits.weekday == 1 and habits.minutes == 15 * 60
     assert habits.lead_days == 1.0  # median of 1, 5 and 0 days
     assert habits_from_visits([], UTC) == Habits()
+
+
+def test_a_due_date_counts_less_the_less_the_client_has_shown_it():
+    habits = Habits()
+    # Due on the slot: due-ness 4 × certainty, + lead 1. One visit: the category's guess (a
+    # quarter); two: half; three or more: their own rhythm, whole.
+    assert fit(T, habits, visits=1) == 4 * 0.25 + 1
+    assert fit(T, habits, visits=2) == 4 * 0.5 + 1
+    assert fit(T, habits, visits=3) == fit(T, habits, visits=12) == 4 + 1
+    # So a regular a few days off their due date comes before a first-timer due on the day:
+    # 4 × (1 - (45/42 - 1) / 0.5) = 3.43 + 1 against 2.
+    assert fit(T - timedelta(days=3), habits, visits=6) > fit(T, habits, visits=1)
