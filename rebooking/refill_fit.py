@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .rhythm import usual
+from .rhythm import due_on, usual, weekday_habit
 
 DUE, LEAD, PROVIDER, WEEKDAY, HOUR = 4.0, 1.0, 1.0, 0.5, 0.5
 # How far a due date is to be trusted, by the client's visits in the category: a first-time
@@ -44,19 +44,29 @@ class Habits:
     weekday: int | None = None  # Monday = 0, salon-local
     minutes: int | None = None  # after local midnight
     lead_days: float | None = None  # median days between booking and visit
+    # the weekday their recent visits in the slot's category keep, if they keep one
+    # (rhythm.weekday_habit): their due date falls on it, as the rhythm's does (due_on)
+    kept_weekday: int | None = None
 
 
-def habits_from_visits(rows: list[tuple[datetime, str, datetime | None]], tz: ZoneInfo) -> Habits:
-    """From a client's recent completed visits (start, provider_ref, booked_at), oldest first."""
+def habits_from_visits(
+    rows: list[tuple[datetime, str, datetime | None]],
+    tz: ZoneInfo,
+    in_category: list[datetime] = (),
+) -> Habits:
+    """From a client's recent completed visits (start, provider_ref, booked_at), oldest first,
+    and the starts of their recent visits in the slot's category (``in_category``)."""
     if not rows:
         return Habits()
     local = [start.astimezone(tz) for start, _, _ in rows]
+    day, kept = weekday_habit([start.astimezone(tz).weekday() for start in in_category])
     leads = [(s - b).total_seconds() / DAY for s, _, b in rows if b is not None and b <= s]
     return Habits(
         provider=usual([p for _, p, _ in rows if p]) or "",
         weekday=usual([d.weekday() for d in local]),
         minutes=int(statistics.median(d.hour * 60 + d.minute for d in local)),
         lead_days=statistics.median(leads) if leads else None,
+        kept_weekday=day if kept else None,
     )
 
 
@@ -74,7 +84,10 @@ def slot_fit(
     visits: int = 3,
 ) -> float:
     """The client's fit for the slot, higher is better (see the module doc)."""
-    ratio = (slot_start - last_visit).total_seconds() / DAY / max(interval, 1.0)
+    # Due on the weekday they keep in the category, as the rhythm predicts (rhythm.due_on).
+    due = due_on(last_visit, interval, weekday=habits.kept_weekday, tz=tz)
+    gap = max((due - last_visit).total_seconds() / DAY, 1.0)
+    ratio = (slot_start - last_visit).total_seconds() / DAY / gap
     score = DUE * max(0.0, 1 - abs(ratio - 1) / DUE_WIDTH) * CERTAINTY.get(visits, 1.0)
     ahead = (slot_start - now).total_seconds() / DAY
     if habits.lead_days is None or habits.lead_days <= ahead + LEAD_SLACK:

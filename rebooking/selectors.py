@@ -3,6 +3,7 @@ checks RebookingService (``services``) asks before it writes. Nothing here write
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
@@ -119,14 +120,36 @@ def customer_map(
 
 
 def client_habits(
-    *, integration: Integration, customer_refs: list[str], before: datetime
+    *,
+    integration: Integration,
+    customer_refs: list[str],
+    before: datetime,
+    service_refs: Collection[str] = (),
 ) -> dict[str, Habits]:
     """Each client's provider, weekday, hour and booking lead over their last RECENT_VISITS
-    completed visits before ``before``, in one read (a refill's pool of a few tens)."""
+    completed visits before ``before``, and the weekday they keep for the services
+    ``service_refs`` (a slot's category), in two reads (a refill's pool of a few tens)."""
     if not customer_refs:
         return {}
-    rows: dict[str, list] = {}
     latest = Window(RowNumber(), partition_by=[F("customer_ref")], order_by=F("start").desc())
+    in_category: dict[str, list] = {}
+    if service_refs:
+        for ref, start in (
+            MirroredAppointment.objects.filter(
+                integration=integration,
+                customer_ref__in=customer_refs,
+                service_ref__in=list(service_refs),
+                status=AppointmentStatus.COMPLETED,
+                deleted=False,
+                start__lt=before,
+            )
+            .annotate(back=latest)
+            .filter(back__lte=RECENT_VISITS)
+            .order_by("customer_ref", "start")
+            .values_list("customer_ref", "start")
+        ):
+            in_category.setdefault(ref, []).append(start)
+    rows: dict[str, list] = {}
     for ref, start, provider, booked in (
         MirroredAppointment.objects.filter(
             integration=integration,
@@ -142,7 +165,7 @@ def client_habits(
     ):
         rows.setdefault(ref, []).append((start, provider, booked))
     tz = integration.salon.tz
-    return {ref: habits_from_visits(v, tz) for ref, v in rows.items()}
+    return {ref: habits_from_visits(v, tz, in_category.get(ref, [])) for ref, v in rows.items()}
 
 
 def rhythm_exists(*, integration: Integration) -> bool:

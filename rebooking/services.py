@@ -31,7 +31,14 @@ from .models import (
     SuggestionStatus,
 )
 from .refill_fit import Habits, slot_fit
-from .rhythm import client_rhythm, describe, provider_names, rank_slots, service_catalog
+from .rhythm import (
+    client_rhythm,
+    describe,
+    due_on,
+    provider_names,
+    rank_slots,
+    service_catalog,
+)
 from .scan import DueClient, due_clients
 from .selectors import (
     CANCELLED_STATUSES,
@@ -290,7 +297,10 @@ def suggestion_refill_slot(
     if not pool:
         return None
     habits = client_habits(
-        integration=integration, customer_refs=[d.customer_ref for d in pool], before=now
+        integration=integration,
+        customer_refs=[d.customer_ref for d in pool],
+        before=now,
+        service_refs=[ref for ref, (_, c) in catalog.items() if c == category],
     )
     fits = {
         d.customer_ref: slot_fit(
@@ -315,7 +325,12 @@ def suggestion_refill_slot(
             "name": customers[d.customer_ref].name
             if d.customer_ref in customers
             else d.customer_ref,
-            "due": (d.last_visit + timedelta(days=d.interval)).isoformat(),
+            "due": due_on(
+                d.last_visit,
+                d.interval,
+                weekday=habits.get(d.customer_ref, Habits()).kept_weekday,
+                tz=salon.tz,
+            ).isoformat(),
             "last_visit": d.last_visit.isoformat(),
             "score": fits[d.customer_ref],
         }

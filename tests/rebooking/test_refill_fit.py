@@ -67,3 +67,19 @@ def test_a_due_date_counts_less_the_less_the_client_has_shown_it():
     # So a regular a few days off their due date comes before a first-timer due on the day:
     # 4 × (1 - (45/42 - 1) / 0.5) = 3.43 + 1 against 2.
     assert fit(T - timedelta(days=3), habits, visits=6) > fit(T, habits, visits=1)
+
+
+def test_the_due_date_falls_on_the_weekday_kept_in_the_category():
+    # Tuesdays in the category: a habit. 40 days after Tuesday 01-02 is Sunday 02-11; on their
+    # Tuesday that is 02-13, the slot: due-ness 4 + lead 1. Without the habit, the slot is at
+    # 42 / 40 = 1.05 of the interval: 4 × (1 - 0.05 / 0.5) = 3.6, + lead 1.
+    tuesdays = [T - timedelta(days=28), T - timedelta(days=14), T]
+    kept = habits_from_visits([(s, "sam", None) for s in tuesdays], UTC, tuesdays)
+    assert kept.kept_weekday == 1
+    args = dict(last_visit=T, interval=40, slot_start=SLOT, slot_provider="ana",
+                now=SLOT - timedelta(days=3), tz=UTC, same_provider=False,
+                usual_time=False)  # fmt: skip
+    assert slot_fit(habits=kept, **args) == 5.0
+    assert slot_fit(habits=Habits(), **args) == pytest.approx(4.6)
+    # Visits on Tuesdays in other categories make no habit in this one.
+    assert habits_from_visits([(s, "sam", None) for s in tuesdays], UTC).kept_weekday is None
