@@ -174,3 +174,30 @@ def test_a_booking_that_will_be_a_no_show_is_on_the_books_until_its_start():
     cancelled = Appt("k", "c", "Cut", "svc", "sam", T, 60, "cancelled", T - timedelta(days=10))
     assert cancelled.active_at(T - timedelta(days=3))  # the 2 days' notice had not come
     assert not cancelled.active_at(T - timedelta(days=1))
+
+
+def test_future_booking_is_any_active_booking(tmp_path):
+    """ClientHistory.future_booking (read from the precomputed ``holds``) against Appt.active_at
+    over every appointment, at moments around each booking, start and cancellation notice."""
+    from zoneinfo import ZoneInfo
+
+    from rebooking.backtest.generator import generate, write_csv
+    from rebooking.backtest.loader import read_csv
+
+    write_csv(generate(40, 5, days=300), tmp_path / "h.csv")
+    rows = read_csv(tmp_path / "h.csv", ZoneInfo("America/New_York")).rows
+    grouped: dict[str, list[Appt]] = {}
+    for a in rows:
+        grouped.setdefault(a.client, []).append(a)
+    held = checked = 0
+    for client, appts in sorted(grouped.items()):
+        h = anchors.build(client, appts, DEFAULTS)
+        around = (-timedelta(seconds=1), timedelta(0), timedelta(seconds=1))
+        marks = [m for a in appts for m in (a.booked_at, a.start, a.known_at) if m]
+        moments = {m + d for m in marks for d in around}
+        for when in sorted(moments):
+            expected = any(a.active_at(when) for a in appts)
+            assert h.future_booking(when) == expected, (client, when)
+            held += expected
+            checked += 1
+    assert 0 < held < checked  # both answers occur
