@@ -85,8 +85,11 @@ class RebookingSettings(models.Model):
         validators=[MaxValueValidator(365)],
         help_text="No client is suggested twice inside this many days.",
     )
+    # On by default (issue 20): a client who missed their appointment and has not rebooked is
+    # lapsing like any other, and the backtest reached more of the lapses in time with them
+    # (outreach recall, 1,000 generated clients: steady 82.1 -> 83.9 %, loose 87.8 -> 89.1 %).
     suggest_after_no_show = models.BooleanField(
-        "Suggest clients whose last visit was a no-show", default=False
+        "Suggest clients whose last visit was a no-show", default=True
     )
     quiet_hours_start = models.TimeField(default=time(20, 0))
     quiet_hours_end = models.TimeField(default=time(9, 0))

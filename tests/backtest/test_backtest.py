@@ -112,12 +112,16 @@ def test_suppression_future_booking_cooldown_and_no_show():
         # lapses, but a far-ahead booking was already on the books: never contacted before it.
         *every("booked_ahead", 28, 4),
         appt("booked_ahead", T0 + timedelta(days=28 * 3 + 120), booked=T0 + timedelta(days=90)),
-        # last visit a no-show: left out (suggest_after_no_show is off by default).
+        # last visit a no-show: left out when the salon turns suggest_after_no_show off.
         *every("no_show", 28, 4),
         appt("no_show", T0 + timedelta(days=28 * 4), status="no_show"),
         *every("lapser", 28, 4),
     ]
-    result = replay(rows, tz_name="America/New_York", settings={"cooldown_days": 60})
+    result = replay(
+        rows,
+        tz_name="America/New_York",
+        settings={"cooldown_days": 60, "suggest_after_no_show": False},
+    )
     contacts = result.outreach["engine"]
     ahead = [t for t, c in contacts if c == "booked_ahead"]
     assert all(t >= T0 + timedelta(days=28 * 3 + 120) for t in ahead)
