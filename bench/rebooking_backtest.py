@@ -105,23 +105,34 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--shape", default="steady", help="make_history's --shape")
     parser.add_argument("--history", type=Path, help="a history CSV instead of a generated one")
+    parser.add_argument("--salon", help="a salon's own mirror instead (its slug: the demo salon)")
     args = parser.parse_args()
+    tz_name = "America/New_York"
+    if args.salon:
+        from integrations.models import Salon
+        from rebooking.backtest.loader import read_salon
+
+        salon = Salon.objects.get(slug=args.salon)
+        rows, tz_name = read_salon(salon), salon.timezone
     with tempfile.TemporaryDirectory() as tmp:
         path = args.history or Path(tmp) / "history.csv"
         # Generated in a child process, so this one's peak memory is the replay's (and the
         # history's, loaded as `rebooking_backtest --history` loads it), not the generator's.
-        if args.history is None:
+        if args.salon:
+            pass
+        elif args.history is None:
             subprocess.run(
                 [sys.executable, str(ROOT / "manage.py"), "make_history", "--clients",
                  str(args.clients), "--seed", str(args.seed), "--shape", args.shape,
                  "--out", str(path)],
                 check=True, stdout=subprocess.DEVNULL,
             )  # fmt: skip
-        rows = read_csv(path, ZoneInfo("America/New_York")).rows
+        if not args.salon:
+            rows = read_csv(path, ZoneInfo(tz_name)).rows
     vacuum()
     loaded_mb = rss_mb()
     began = time.perf_counter()
-    result = replay(rows, tz_name="America/New_York")
+    result = replay(rows, tz_name=tz_name)
     seconds = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(report(result.summary))
