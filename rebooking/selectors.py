@@ -131,37 +131,33 @@ def client_habits(
     ``service_refs`` (a slot's category), in two reads (a refill's pool of a few tens)."""
     if not customer_refs:
         return {}
-    latest = Window(RowNumber(), partition_by=[F("customer_ref")], order_by=F("start").desc())
-    in_category: dict[str, list] = {}
-    if service_refs:
-        for ref, start in (
+
+    def recent(**only):
+        """The last RECENT_VISITS completed visits of each client (of ``only``), oldest first."""
+        latest = Window(RowNumber(), partition_by=[F("customer_ref")], order_by=F("start").desc())
+        return (
             MirroredAppointment.objects.filter(
                 integration=integration,
                 customer_ref__in=customer_refs,
-                service_ref__in=list(service_refs),
                 status=AppointmentStatus.COMPLETED,
                 deleted=False,
                 start__lt=before,
+                **only,
             )
             .annotate(back=latest)
             .filter(back__lte=RECENT_VISITS)
             .order_by("customer_ref", "start")
-            .values_list("customer_ref", "start")
+        )
+
+    in_category: dict[str, list] = {}
+    if service_refs:
+        for ref, start in recent(service_ref__in=list(service_refs)).values_list(
+            "customer_ref", "start"
         ):
             in_category.setdefault(ref, []).append(start)
     rows: dict[str, list] = {}
-    for ref, start, provider, booked in (
-        MirroredAppointment.objects.filter(
-            integration=integration,
-            customer_ref__in=customer_refs,
-            status=AppointmentStatus.COMPLETED,
-            deleted=False,
-            start__lt=before,
-        )
-        .annotate(back=latest)
-        .filter(back__lte=RECENT_VISITS)
-        .order_by("customer_ref", "start")
-        .values_list("customer_ref", "start", "provider_ref", "platform_created_at")
+    for ref, start, provider, booked in recent().values_list(
+        "customer_ref", "start", "provider_ref", "platform_created_at"
     ):
         rows.setdefault(ref, []).append((start, provider, booked))
     tz = integration.salon.tz
