@@ -278,10 +278,11 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
         "settings": {k: _plain(v) for k, v in settings_values(config).items()},
         "rules": {},
     }
+    observed = scores.observed_intervals(histories, fallback)
     for rule in RULES:
         scored = {
             "timing": result.timing[rule].result(),
-            "outreach": scores.outreach(outreach[rule], histories, end=end, fallback=fallback),
+            "outreach": scores.outreach(outreach[rule], histories, end=end, fallback=observed),
             "refill": scores.refill(refill[rule], cancellations, histories),
         }
         summary["rules"][rule] = {part: scored[part] for part in PARTS if part in parts}

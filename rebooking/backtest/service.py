@@ -314,6 +314,7 @@ def window_scores(
     end = max(a.start for a in rows)
     cancellations = replayed_cancellations(rows, since=since, end=end)
     out: dict = {"rules": {}}
+    observed = scores.observed_intervals(histories, fallback)  # the whole history's
     for rule in RULES:
         parts = result.summary["rules"][rule]  # what the replay did (see replay's ``parts``)
         scored: dict = {}
@@ -321,7 +322,7 @@ def window_scores(
             scored["timing"] = result.timing_since[rule].result()  # replayed with since=
         if "outreach" in parts:
             contacts = [(when, c) for when, c in result.outreach[rule] if when >= since]
-            scored["outreach"] = scores.outreach(contacts, in_window, end=end, fallback=fallback)
+            scored["outreach"] = scores.outreach(contacts, in_window, end=end, fallback=observed)
         if "refill" in parts:
             offers = [o for o in result.refill[rule] if o[0] in cancellations]
             scored["refill"] = scores.refill(offers, cancellations, histories)

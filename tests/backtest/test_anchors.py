@@ -201,3 +201,23 @@ def test_future_booking_is_any_active_booking(tmp_path):
             held += expected
             checked += 1
     assert 0 < held < checked  # both answers occur
+
+
+def test_a_single_visit_lapse_is_in_time_by_the_category_observed_gap():
+    """Hand-computed: Nails clients come back every 35 and 33 days here (median 34), not the
+    default 21. A client seen once and lapsed, messaged 44 days after their visit, is reached
+    in time: 1.5 × 34 + 7 = 58 days (by the default it would be 1.5 × 21 + 7 = 38.5)."""
+    from rebooking.backtest import scores
+
+    def nails(client, *days):
+        return anchors.build(
+            client, [visit(client, T + timedelta(days=d), category="Nails") for d in days],
+            DEFAULTS)  # fmt: skip
+
+    histories = {h.client: h for h in (nails("a", 0, 35, 70), nails("b", 0, 33), nails("c", 0))}
+    observed = scores.observed_intervals(histories, DEFAULTS)
+    assert observed("Nails") == 34 and observed("Cut") == 42  # nobody came back in Cut
+    contact = [(T + timedelta(days=44), "c")]
+    end = T + timedelta(days=400)
+    assert scores.outreach(contact, histories, end=end, fallback=observed)["lapses_caught"] == 1
+    assert scores.outreach(contact, histories, end=end, fallback=DEFAULTS)["lapses_caught"] == 0
