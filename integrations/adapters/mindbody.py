@@ -422,20 +422,26 @@ class MindbodyAdapter(PlatformAdapter):
         last_start = end - length
         if item.get("BookableEndDateTime"):
             last_start = min(last_start, self.local_datetime(item["BookableEndDateTime"]))
-        slots = []
+        starts = []
         while cursor <= last_start:
-            slots.append(
-                Slot(
-                    start=cursor.astimezone(self.tz),
-                    end=(cursor + length).astimezone(self.tz),
-                    provider_id=window.provider_id,
-                    service_id=window.service_id,
-                    location_id=window.location_id,
-                    raw=window.raw,
-                )
-            )
+            starts.append(cursor)
             cursor += length
-        return slots
+        # Any start up to the last is bookable: a window whose length is not a multiple of the
+        # session's also offers its last start, or its final stretch (a freed 17:00 in a window
+        # opening at 11:30) would never be offered.
+        if starts and starts[-1] < last_start:
+            starts.append(last_start)
+        return [
+            Slot(
+                start=start.astimezone(self.tz),
+                end=(start + length).astimezone(self.tz),
+                provider_id=window.provider_id,
+                service_id=window.service_id,
+                location_id=window.location_id,
+                raw=window.raw,
+            )
+            for start in starts
+        ]
 
     def get_customer(self, customer_id: str) -> Customer:
         params = {"request.clientIDs": [customer_id], "request.includeInactive": "true"}

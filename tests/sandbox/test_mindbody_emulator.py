@@ -418,9 +418,11 @@ def test_availability_windows_are_sliced_like_mindbody(site, target):
         target, target, AvailabilityFilters(service_ids=("17",), provider_ids=("5",))
     )
     # Jane works 09:00-17:00 and is booked 10:00-10:45 and 13:00-13:45: three bookable windows
-    # whose starts the adapter slices at the 45-minute session length.
+    # whose starts the adapter slices at the 45-minute session length, each window's last start
+    # (09:15, 16:15) offered too.
     assert [s.start.astimezone(NY).strftime("%H:%M") for s in slots] == [
         "09:00",
+        "09:15",
         "10:45",
         "11:30",
         "12:15",
@@ -428,6 +430,7 @@ def test_availability_windows_are_sliced_like_mindbody(site, target):
         "14:30",
         "15:15",
         "16:00",
+        "16:15",
     ]
     assert all(s.end - s.start == timedelta(minutes=45) for s in slots)
     windows = {

@@ -501,8 +501,25 @@ def test_availability_on_fall_back_day(adapter):
         slots = adapter.get_availability(
             date(2026, 11, 1), date(2026, 11, 1), AvailabilityFilters(service_ids=("17",))
         )
-    assert [s.start.astimezone(UTC).strftime("%H:%M") for s in slots] == ["04:30", "05:30", "06:30"]
-    assert [s.start.utcoffset() for s in slots] == [EDT, EDT, EST]  # 01:30 happens twice
+    # 3.5 real hours: the last start, 07:00 UTC (02:00 EST), is offered too.
+    assert [s.start.astimezone(UTC).strftime("%H:%M") for s in slots] == [
+        "04:30", "05:30", "06:30", "07:00"]  # fmt: skip
+    assert [s.start.utcoffset() for s in slots] == [EDT, EDT, EST, EST]  # 01:30 happens twice
+
+
+def test_availability_offers_the_window_last_start(adapter):
+    # Today's window opens at 11:30 (after now) and runs to 18:00: 60-minute slots from 11:30
+    # end with 16:30, and the last start, 17:00 (BookableEndDateTime), is offered as well, so a
+    # freed 17:00-18:00 is bookable.
+    body = _window("2026-03-03T11:30:00", "2026-03-03T18:00:00", 60, "2026-03-03T17:00:00")
+    with Mock() as rsps:
+        authed(rsps)
+        get(rsps, "bookable_items", body)
+        slots = adapter.get_availability(
+            date(2026, 3, 3), date(2026, 3, 3), AvailabilityFilters(service_ids=("17",))
+        )
+    assert [s.start.strftime("%H:%M") for s in slots][-3:] == ["15:30", "16:30", "17:00"]
+    assert slots[-1].end == datetime(2026, 3, 3, 18, 0, tzinfo=NY)
 
 
 def test_availability_prefers_the_staff_session_length(adapter):
