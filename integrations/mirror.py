@@ -51,16 +51,24 @@ def _appointment(a: t.Appointment) -> dict[str, Any]:
     }
 
 
+def _text(value, limit: int) -> str:
+    """A text column's value: a platform may send a number where a name belongs (a webhook's
+    ``firstName`` of 80 digits), which is kept as its digits rather than failing the write."""
+    if value is None:
+        return ""
+    return (value if isinstance(value, str) else str(value))[:limit]
+
+
 def _customer(c: t.Customer) -> dict[str, Any]:
     return {
-        "first_name": c.first_name[:200],
-        "last_name": c.last_name[:200],
-        "email": c.email[:254],
-        "phone": c.phone[:64],
+        "first_name": _text(c.first_name, 200),
+        "last_name": _text(c.last_name, 200),
+        "email": _text(c.email, 254),
+        "phone": _text(c.phone, 64),
         "active": c.active,
         "email_opt_in": c.email_opt_in,
         "sms_opt_in": c.sms_opt_in,
-        "stable_id": c.stable_id[:64],
+        "stable_id": _text(c.stable_id, 64),
         "merged_into": "",
         "platform_created_at": c.created_at,
         "platform_updated_at": c.updated_at,
