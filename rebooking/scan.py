@@ -204,6 +204,7 @@ def due_clients(
     nearest_ratio: float | None = None,
     max_intervals: float | None = None,
     prefer_within: float | None = None,
+    booked_other_within: float | None = None,
     stored: bool = False,
 ) -> list[DueClient]:
     """Clients due by ``due_by`` (``now`` for overdue; a freed slot's time for a refill), most
@@ -215,6 +216,9 @@ def due_clients(
     ``prefer_within`` picks a client's row among the categories at most that many of their
     intervals past their last visit, when they have one (else the most overdue): a category
     lapsed a year ago no longer hides the one the client is slipping in now.
+    ``booked_other_within``: a client's future booking holds back only its own category and
+    those they are more than that many intervals past (a client booked for a cut who is slipping
+    in colour is still due for colour; one who gave up colour a year ago is not nagged).
 
     ``stored`` reads the rhythms from the ClientRhythm table (an index lookup by category and
     provider) instead of computing them from the whole history: the refill of one freed slot
@@ -261,6 +265,12 @@ def due_clients(
         if prefer_within is not None
         else ""
     )
+    held_join = held_where = ""
+    if booked_other_within is not None:
+        held_join = """LEFT JOIN integrations_mirroredservice fs
+                      ON fs.integration_id = f.integration_id AND fs.platform_id = f.service_ref"""
+        held_where = """AND (COALESCE(fs.category, '') = d.cat
+                              OR d.days_since > d.interval_days * %s)"""
     if nearest_ratio is not None:
         order = "ABS(ratio - %s)"
     else:
@@ -286,9 +296,9 @@ def due_clients(
     scored AS (
         SELECT d.* FROM due d
         WHERE NOT EXISTS (
-                SELECT 1 FROM integrations_mirroredappointment f
+                SELECT 1 FROM integrations_mirroredappointment f {held_join}
                 WHERE f.integration_id = d.iid AND f.customer_ref = d.cref AND f.start > {ts}
-                  AND f.deleted = %s AND f.status IN ({_marks(ACTIVE)}))
+                  AND f.deleted = %s AND f.status IN ({_marks(ACTIVE)}) {held_where})
           AND NOT EXISTS (
                 SELECT 1 FROM rebooking_rebookingsuggestion r
                 WHERE r.integration_id = d.iid AND r.customer_ref = d.cref AND r.created_at > {ts})
@@ -321,6 +331,8 @@ def due_clients(
     if max_intervals is not None:
         params.append(max_intervals)
     params += [_ts(now), False, *ACTIVE]
+    if booked_other_within is not None:
+        params.append(booked_other_within)
     params += [_ts(now - timedelta(days=cooldown_days)), False]
     if not include_no_show:
         params += [False, _ts(now)]

@@ -45,6 +45,7 @@ from .selectors import (
     client_habits,
     client_has_future_booking,
     client_in_cooldown,
+    client_next_booking,
     customer_get,
     customer_map,
     overdue_candidates,
@@ -417,11 +418,19 @@ def _overdue_suggestion(
         if client.median_gap is not None and client.visits >= settings.min_visits
         else "is due"
     )
+    what = (client.category or service_name or "a visit").lower()
     reason = (
         f"{_first_name(customer)} {habit} every {every} week{'s' if every != 1 else ''} for "
-        f"{(client.category or service_name or 'a visit').lower()}; last visit {weeks} "
-        f"week{'s' if weeks != 1 else ''} ago."
+        f"{what}; last visit {weeks} week{'s' if weeks != 1 else ''} ago."
     )
+    booked = client_next_booking(integration=integration, customer_ref=client.customer_ref, now=now)
+    if booked is not None:  # due in another category than the one booked (scan.due_clients)
+        booked_name = catalog.get(booked.service_ref, (booked.service_name, ""))[0]
+        day = booked.start.astimezone(salon.tz)
+        reason += (
+            f" Booked for {(booked_name or 'a visit').lower()} on {day:%a} {day.day} {day:%b}:"
+            f" offer {what} at that visit."
+        )
     return _create(
         salon=salon,
         integration=integration,

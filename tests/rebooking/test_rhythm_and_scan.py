@@ -236,3 +236,38 @@ def test_scan_row_is_the_category_still_within_reach_when_there_is_one(integrati
 )
 def test_usual_time_reads_naturally(weekday, minutes, words):
     assert usual_time(weekday, minutes) == words
+
+
+def test_a_booking_holds_back_its_own_category_only(integration, salon):
+    """Colour every 30 days, last 40 days ago: due (40 >= 30 × 1.25 = 37.5) and still within
+    reach (40 <= 1.5 × 30 = 45). Booked for a cut in 10 days, the client is still due for colour;
+    booked for colour, not; 150 days past their colour (beyond reach) and booked for a cut, they
+    gave colour up and are left alone."""
+    now = datetime(2026, 6, 1, 15, tzinfo=UTC)
+    soon = now + timedelta(days=10)
+    for ref, last, booked in (
+        ("cut_booked", 40, "svc-cut"),
+        ("colour_booked", 40, "svc-colour"),
+        ("gave_up", 150, "svc-cut"),
+        ("free", 40, None),
+    ):
+        every(integration, ref, now - timedelta(days=last + 30 * 3), 30, 4, service="svc-colour")
+        if booked:
+            visit(integration, ref, soon, status="booked", service=booked)
+    query = dict(
+        integration_ids=[str(integration.pk)],
+        now=now,
+        due_by=now,
+        min_visits=3,
+        grace=1.25,
+        fallback={},
+        default_fallback=42,
+        cooldown_days=28,
+        include_no_show=False,
+    )
+    assert {d.customer_ref for d in due_clients(**query)} == {"free"}  # any booking holds
+    held = {d.customer_ref: d.category for d in due_clients(**query, booked_other_within=1.5)}
+    assert held == {"cut_booked": "Colour", "free": "Colour"}
+    settings = rebooking_settings_get(salon=salon)
+    due = overdue_candidates(settings=settings, integration_ids=[str(integration.pk)], now=now)
+    assert {d.customer_ref for d in due} == {"cut_booked", "free"}

@@ -279,6 +279,23 @@ def test_overdue_scan_creates_capped_idempotent_suggestions(integration, salon, 
     assert overdue_scan(salon=salon, now=NOW) == []
 
 
+def test_overdue_client_booked_for_another_category_is_offered_it_at_that_visit(
+    integration, salon, slots
+):
+    # Colour every 4 weeks, last 6 weeks ago (due, within reach); a cut booked for Tuesday
+    # 7 April, 17:30 New York.
+    customer(integration, "cara", first="Cara")
+    every(integration, "cara", NOW - timedelta(days=42 + 28 * 3), 28, 4, service="svc-colour")
+    visit(integration, "cara", datetime(2026, 4, 7, 17, 30, tzinfo=NY), status="booked")
+    slots += [slot(14, 17)]
+    made = overdue_scan(salon=salon, now=NOW)
+    assert [s.customer_ref for s in made] == ["cara"]
+    assert made[0].reason == (
+        "Cara usually comes every 4 weeks for colour; last visit 6 weeks ago. "
+        "Booked for cut & style on Tue 7 Apr: offer colour at that visit."
+    )
+
+
 def test_an_old_cancellation_found_late_is_not_news(integration, slots):
     customer(integration, "old")
     every(integration, "old", datetime(2025, 9, 2, 17, 30, tzinfo=NY), 21, 4)
