@@ -108,6 +108,7 @@ def client_rhythm(
     min_visits: int,
     before: datetime,
     catalog: dict[str, tuple[str, str]] | None = None,
+    first_on_weekday: bool = False,
 ) -> Rhythm:
     catalog = catalog if catalog is not None else service_catalog(integration)
     rows = list(
@@ -122,7 +123,12 @@ def client_rhythm(
         .values_list("start", "provider_ref", "service_ref", "status")
     )
     return rhythm_from_visits(
-        customer_ref=customer_ref, rows=rows, tz=tz, min_visits=min_visits, catalog=catalog
+        customer_ref=customer_ref,
+        rows=rows,
+        tz=tz,
+        min_visits=min_visits,
+        catalog=catalog,
+        first_on_weekday=first_on_weekday,
     )
 
 
@@ -133,9 +139,12 @@ def rhythm_from_visits(
     tz: ZoneInfo,
     min_visits: int,
     catalog: dict[str, tuple[str, str]],
+    first_on_weekday: bool = False,
 ) -> Rhythm:
     """The rhythm from a client's past visits: (start, provider_ref, service_ref, status) rows,
-    completed or no-show, ordered by start. Pure: no database (the backtest replays it)."""
+    completed or no-show, ordered by start. Pure: no database (the backtest replays it).
+    ``first_on_weekday``: the salon's clients keep their weekday (weekdays_kept.py), so a single
+    visit in a category is taken as the weekday they keep in it."""
     rhythm = Rhythm(customer_ref=customer_ref)
     if rows:
         rhythm.last_visit, rhythm.last_status = rows[-1][0], rows[-1][3]
@@ -155,7 +164,7 @@ def rhythm_from_visits(
     for category, starts in by_category.items():
         gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(starts)]
         weekday, kept = weekday_habit([s.astimezone(tz).weekday() for s in starts[-RECENT_VISITS:]])
-        if kept:
+        if kept or (first_on_weekday and len(starts) == 1):
             rhythm.kept_weekday[category] = weekday
         if len(starts) >= min_visits and gaps:
             rhythm.gap_days[category] = rhythm_gap(gaps)

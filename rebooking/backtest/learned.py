@@ -14,6 +14,7 @@ from datetime import datetime
 from integrations.adapters.types import AppointmentStatus
 from rebooking.category_intervals import category_intervals_from, days_by_name
 from rebooking.models import RebookingSettings
+from rebooking.weekdays_kept import keeps_weekdays
 
 from .loader import Appt
 
@@ -32,8 +33,8 @@ class LearnedTimeline:
         starts: dict[tuple[str, str], list[float]] = {}  # POSIX seconds: absolute, as in SQL
         gaps: dict[tuple[str, str], float] = {}  # (client, category) -> their median gap
         self.before = days_by_name(category_intervals_from([], names, settings))
-        self.times, self.days = list(times), []
-        current, i = self.before, 0
+        self.times, self.days, self.weekly = list(times), [], []
+        current, weekly, i = self.before, False, 0
         for when in self.times:
             changed = False
             while i < len(visits) and visits[i].known_at <= when:
@@ -48,9 +49,17 @@ class LearnedTimeline:
             if changed:
                 pairs = ((category, gap) for (_, category), gap in gaps.items())
                 current = days_by_name(category_intervals_from(pairs, names, settings))
+                weekly = keeps_weekdays(gaps.values())
             self.days.append(current)
+            self.weekly.append(weekly)
 
     def at(self, when: datetime) -> dict[str, float]:
         """As of the last scan at or before ``when``."""
         k = bisect.bisect_right(self.times, when)
         return self.days[k - 1] if k else self.before
+
+    def keeps_weekdays(self, when: datetime) -> bool:
+        """Whether the salon's clients kept their weekday, as known at the last scan (the
+        stored rhythms' median gaps: weekdays_kept.salon_keeps_weekdays)."""
+        k = bisect.bisect_right(self.times, when)
+        return self.weekly[k - 1] if k else False

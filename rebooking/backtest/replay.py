@@ -432,6 +432,7 @@ def _timing(histories, config, tz, learned: LearnedTimeline) -> Iterator[tuple[s
                 tz=tz,
                 min_visits=config.min_visits,
                 catalog=catalog,
+                first_on_weekday=learned.keeps_weekdays(visit.start),
             )
             known = learned.at(visit.start)
             gap = rhythm.gap_for(
