@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from .categories import words
 from .category_intervals import CategoryInterval
 from .models import RebookingSettings
+from .weekdays_kept import WeekdayEvidence
 
 MIN_DAYS, MAX_DAYS = 7, 365
 _LINE = re.compile(r"^(?P<category>[^=]+?)\s*[=:]\s*(?P<days>.*?)\s*(days?)?$", re.IGNORECASE)
@@ -159,8 +160,15 @@ class RebookingSettingsForm(forms.ModelForm):
         "Give days to override it; leave empty to follow your clients."
     )
 
-    def __init__(self, *args, categories: list[CategoryInterval] = (), **kwargs):
+    def __init__(
+        self,
+        *args,
+        categories: list[CategoryInterval] = (),
+        weekdays: WeekdayEvidence | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.weekdays = weekdays
         # One override field per named category, named by its normalized words so a category
         # added between showing the page and saving it cannot shift another's value.
         self.category_fields: dict[str, CategoryInterval] = {}
@@ -234,7 +242,14 @@ class RebookingSettingsForm(forms.ModelForm):
         if self.category_fields:
             rows = [self[name] for name in self.category_fields]
             at = next(i for i, s in enumerate(self.SECTIONS) if "fallback_intervals" in s[2])
-            found.insert(at + 1, (self.INTERVALS_TITLE, self.INTERVALS_HELP, rows))
+            text = self.INTERVALS_HELP
+            if self.weekdays is not None and self.weekdays.kept:
+                text += (
+                    f" {self.weekdays.share:.0%} of your clients' usual gaps are whole weeks: they"
+                    " come back on the weekday they came, so a first visit's weekday is expected"
+                    " for the next."
+                )
+            found.insert(at + 1, (self.INTERVALS_TITLE, text, rows))
         return found
 
     def disable(self) -> None:

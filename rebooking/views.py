@@ -32,6 +32,7 @@ from .presenters import option_rows, slot_label
 from .selectors import rebooking_figures, suggestion_counts, suggestion_tab_list
 from .selectors_messages import chart_rows, message_figures
 from .services import rebooking_settings_get, suggestion_dismiss
+from .weekdays_kept import salon_weekday_evidence
 
 FIGURES_DAYS = 30
 PAGE_SIZE = 25
@@ -182,6 +183,7 @@ class RebookingSettingsView(SalonAccessMixin, UpdateView):
         kwargs["categories"] = category_intervals(
             settings=self.object, integration_ids=integration_ids
         )
+        kwargs["weekdays"] = salon_weekday_evidence(integration_ids=integration_ids)
         return kwargs
 
     def get_form(self, form_class=None):

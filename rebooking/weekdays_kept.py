@@ -16,6 +16,7 @@ within 7 days, steady 53.7 -> 55.2 %, loose 44.7 -> 48.8 %, steady seed 7 52.3 -
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .models import ClientRhythm
 
@@ -29,17 +30,37 @@ def in_whole_weeks(days: float) -> bool:
     return weeks >= 1 and abs(days - weeks * WEEK) <= 0.5
 
 
+@dataclass(frozen=True)
+class WeekdayEvidence:
+    clients: int  # clients with a median gap (2+ visits in a category)
+    in_weeks: int  # of them, those whose median gap is whole weeks
+
+    @property
+    def share(self) -> float:
+        return self.in_weeks / self.clients if self.clients else 0.0
+
+    @property
+    def kept(self) -> bool:
+        return self.clients >= MIN_CLIENTS and self.in_weeks >= WEEKLY_SHARE * self.clients
+
+
+def weekday_evidence(median_gaps: Iterable[float]) -> WeekdayEvidence:
+    gaps = list(median_gaps)
+    return WeekdayEvidence(len(gaps), sum(in_whole_weeks(g) for g in gaps))
+
+
 def keeps_weekdays(median_gaps: Iterable[float]) -> bool:
     """Whether clients with these median gaps (days) keep their weekday (see the module doc)."""
-    gaps = list(median_gaps)
-    if len(gaps) < MIN_CLIENTS:
-        return False
-    return sum(in_whole_weeks(g) for g in gaps) >= WEEKLY_SHARE * len(gaps)
+    return weekday_evidence(median_gaps).kept
 
 
-def salon_keeps_weekdays(*, integration_ids: list[str]) -> bool:
-    """``keeps_weekdays`` over the stored rhythms of the salon's clients with 2+ visits."""
+def salon_weekday_evidence(*, integration_ids: list[str]) -> WeekdayEvidence:
+    """Over the stored rhythms of the salon's clients with 2+ visits in a category."""
     gaps = ClientRhythm.objects.filter(
         integration_id__in=integration_ids, visits__gte=2, median_gap__isnull=False
     ).values_list("median_gap", flat=True)
-    return keeps_weekdays(gaps)
+    return weekday_evidence(gaps)
+
+
+def salon_keeps_weekdays(*, integration_ids: list[str]) -> bool:
+    return salon_weekday_evidence(integration_ids=integration_ids).kept

@@ -66,3 +66,14 @@ def test_viewer_sees_the_rows_read_only(as_role, salon, history):
     response = as_role("viewer").get(page_url(salon))
     assert response.context["form"].fields["override_colour"].disabled
     assert "your clients come back every 54 days" in response.content.decode()
+
+
+def test_the_page_says_when_clients_keep_their_weekday(as_role, salon, history):
+    # Two clients (Ada every 7 weeks, Ben every 5) are too few to tell (30 needed).
+    assert "whole weeks" not in as_role("owner").get(page_url(salon)).content.decode()
+    for i in range(28):  # 30 clients, all back every 6 weeks: 100 % in whole weeks
+        customer(history, f"c{i}")
+        every(history, f"c{i}", local(2025, 6, 3, 10), 42, 2, service="svc-cut")
+    rhythms_refresh(integration_id=str(history.pk))
+    html = as_role("owner").get(page_url(salon)).content.decode()
+    assert "100% of your clients&#x27; usual gaps are whole weeks" in html
