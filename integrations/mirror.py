@@ -59,15 +59,21 @@ def _text(value, limit: int) -> str:
     return (value if isinstance(value, str) else str(value))[:limit]
 
 
+def _consent(value) -> bool | None:
+    """A consent flag: only a real true or false counts; anything else a platform sends (a
+    webhook's ``sendPromotionalEmails`` as a long string) is unknown, never consent."""
+    return value if isinstance(value, bool) else None
+
+
 def _customer(c: t.Customer) -> dict[str, Any]:
     return {
         "first_name": _text(c.first_name, 200),
         "last_name": _text(c.last_name, 200),
         "email": _text(c.email, 254),
         "phone": _text(c.phone, 64),
-        "active": c.active,
-        "email_opt_in": c.email_opt_in,
-        "sms_opt_in": c.sms_opt_in,
+        "active": c.active if isinstance(c.active, bool) else True,
+        "email_opt_in": _consent(c.email_opt_in),
+        "sms_opt_in": _consent(c.sms_opt_in),
         "stable_id": _text(c.stable_id, 64),
         "merged_into": "",
         "platform_created_at": c.created_at,
