@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from integrations.adapters.types import ACTIVE_STATUSES, ENDED_STATUSES, AppointmentStatus
 from integrations.models import (
@@ -27,6 +26,7 @@ from .models import (
     SuggestionStatus,
 )
 from .outreach_rank import REACH, BookingHistory, booking_history, outreach_order
+from .recent_visits import recent_visits
 from .refill_fit import Habits, habits_from_visits
 from .rhythm import RECENT_VISITS
 from .scan import DueClient, due_clients
@@ -116,6 +116,15 @@ def client_in_cooldown(
     ).exists()
 
 
+def customer_names(*, integration: Integration, customer_refs: list[str]) -> dict[str, str]:
+    """The names of the integration's mirrored customers with these platform ids (only the
+    name columns: a refill names its three clients at every cancellation)."""
+    rows = MirroredCustomer.objects.filter(
+        integration=integration, platform_id__in=customer_refs
+    ).values_list("platform_id", "first_name", "last_name")
+    return {ref: f"{first} {last}".strip() or ref for ref, first, last in rows}
+
+
 def customer_get(*, integration: Integration, customer_ref: str) -> MirroredCustomer | None:
     return MirroredCustomer.objects.filter(
         integration=integration, platform_id=customer_ref
@@ -143,38 +152,24 @@ def client_habits(
 ) -> dict[str, Habits]:
     """Each client's provider, weekday, hour and booking lead over their last RECENT_VISITS
     completed visits before ``before``, and the weekday they keep for the services
-    ``service_refs`` (a slot's category), in two reads (a refill's pool of a few tens)."""
+    ``service_refs`` (a slot's category): one read for a refill's pool of a few tens (plain SQL:
+    a refill runs it at every cancellation, and the ORM's window filter took longer to build
+    than to run)."""
     if not customer_refs:
         return {}
-
-    def recent(**only):
-        """The last RECENT_VISITS completed visits of each client (of ``only``), oldest first."""
-        latest = Window(RowNumber(), partition_by=[F("customer_ref")], order_by=F("start").desc())
-        return (
-            MirroredAppointment.objects.filter(
-                integration=integration,
-                customer_ref__in=customer_refs,
-                status=AppointmentStatus.COMPLETED,
-                deleted=False,
-                start__lt=before,
-                **only,
-            )
-            .annotate(back=latest)
-            .filter(back__lte=RECENT_VISITS)
-            .order_by("customer_ref", "start")
-        )
-
-    in_category: dict[str, list] = {}
-    if service_refs:
-        for ref, start in recent(service_ref__in=list(service_refs)).values_list(
-            "customer_ref", "start"
-        ):
-            in_category.setdefault(ref, []).append(start)
     rows: dict[str, list] = {}
-    for ref, start, provider, booked in recent().values_list(
-        "customer_ref", "start", "provider_ref", "platform_created_at"
+    in_category: dict[str, list] = {}
+    for ref, start, provider, booked, recent, recent_in_category in recent_visits(
+        integration_id=str(integration.pk),
+        customer_refs=customer_refs,
+        before=before,
+        service_refs=service_refs,
+        last=RECENT_VISITS,
     ):
-        rows.setdefault(ref, []).append((start, provider, booked))
+        if recent:
+            rows.setdefault(ref, []).append((start, provider, booked))
+        if recent_in_category:
+            in_category.setdefault(ref, []).append(start)
     tz = integration.salon.tz
     return {ref: habits_from_visits(v, tz, in_category.get(ref, [])) for ref, v in rows.items()}
 

@@ -47,7 +47,7 @@ from .selectors import (
     client_in_cooldown,
     client_next_booking,
     customer_get,
-    customer_map,
+    customer_names,
     overdue_candidates,
     rhythm_exists,
     suggestion_exists,
@@ -319,13 +319,11 @@ def suggestion_refill_slot(
         for d in pool
     }
     due = sorted(pool, key=lambda d: (-fits[d.customer_ref], d.customer_ref))[:REFILL_CANDIDATES]
-    customers = customer_map(integration=integration, customer_refs=[d.customer_ref for d in due])
+    names = customer_names(integration=integration, customer_refs=[d.customer_ref for d in due])
     options = [
         {
             "customer": d.customer_ref,
-            "name": customers[d.customer_ref].name
-            if d.customer_ref in customers
-            else d.customer_ref,
+            "name": names.get(d.customer_ref, d.customer_ref),
             "due": due_on(
                 d.last_visit,
                 d.interval,

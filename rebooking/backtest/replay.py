@@ -11,8 +11,8 @@ only what the salon knew then, and the production code answers.
   in production. The stored rhythms are refreshed before each scan (the category intervals the
   scan learns from them hold only the visits known by then), and the scan reads them rather than
   recomputing every rhythm from the whole history (the same SQL, scan.summary_ctes, wrote them:
-  730 whole-history passes were most of a replay's time). The anchors' scans are incremental
-  (anchors.Scanner). ``overdue_scan`` itself is not
+  730 whole-history passes were most of a replay's time). The anchors' scans and refills are
+  incremental (anchors.Scanner, anchor_refill.Refiller). ``overdue_scan`` itself is not
   called: it only reads *connected* integrations and asks the platform for openings, neither of
   which "who would be contacted" needs;
 - refill: production ``suggestion_refill_slot`` at the moment each cancellation becomes known.
@@ -20,7 +20,6 @@ only what the salon knew then, and the production code answers.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import json
 import random
@@ -48,6 +47,7 @@ from rebooking.services import rebooking_settings_get, suggestion_refill_slot
 from salonsync.schedules import SCHEDULES
 
 from . import anchors, scores
+from .anchor_refill import Refiller
 from .learned import LearnedTimeline
 from .loader import Appt, create_sandbox, drop_sandbox, reveal, sandbox_pks
 from .scores import WEEKDAYS, TimingRow, time_of_day
@@ -174,16 +174,6 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
         grouped.setdefault(a.client, []).append(a)
     histories = {c: anchors.build(c, appts, fallback) for c, appts in grouped.items()}
     ordered = list(histories.values())
-    # Each category's clients by their first visit in it: a refill reads only those who had one
-    # by then (the others cannot be offered a slot yet), a prefix found by bisection.
-    by_category: dict[str, list[anchors.ClientHistory]] = {}
-    for h in ordered:
-        for category in h.starts:
-            by_category.setdefault(category, []).append(h)
-    firsts: dict[str, list[datetime]] = {}
-    for category, members in by_category.items():
-        members.sort(key=lambda h, c=category: (h.starts[c][0], h.client))
-        firsts[category] = [h.starts[category][0] for h in members]
     result = Result(
         timing={r: scores.TimingTally(histories, tz) for r in RULES},
         timing_since={r: scores.TimingTally(histories, tz, since=since) for r in RULES}
@@ -212,6 +202,7 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
     refill = {rule: [] for rule in (*RULES, "random")}
     rng = random.Random(0)  # noqa: S311 (the random refill baseline: the same draw each run)
     scanners = {rule: anchors.Scanner(ordered, rule) for rule in anchors.RULES}
+    refiller = Refiller(ordered)
     mirror = _Mirror(integration, rows)
     catalog, providers = service_catalog(integration), provider_names(integration)
     intervals = None  # read at each daily scan; a refill before the first reads its own
@@ -253,14 +244,8 @@ def _replay(integration, config, rows, progress, parts, since, on_timing) -> Res
                 if made is not None:
                     for rank, option in enumerate(made.options, start=1):
                         refill["engine"].append((cancelled.id, rank, intern(option["customer"])))
-                known = bisect.bisect_left(firsts.get(cancelled.category, []), now)
-                offers = anchors.refill(  # only their top three are scored (precision@3)
-                    by_category.get(cancelled.category, [])[:known],
-                    cancelled,
-                    now,
-                    scores.TOP,
-                    rng=rng,
-                )
+                # only their top three are scored (precision@3)
+                offers = refiller.offers(cancelled, now, scores.TOP, rng=rng)
                 for rule, offered in offers.items():
                     refill[rule] += [(cancelled.id, r, c) for r, c in enumerate(offered, start=1)]
         if progress:

@@ -130,6 +130,41 @@ def test_the_incremental_scanner_flags_whom_the_plain_scan_flags(tmp_path):
         assert contacts > 20  # the history has lapses to flag, again after each cooldown
 
 
+def test_the_incremental_refiller_offers_whom_the_plain_refill_offers(tmp_path):
+    """anchor_refill.Refiller (the replay's) against anchors.refill (the rule as stated) at every
+    cancellation of a generated history: the same clients in the same order; the random floor
+    draws as many free clients of the category."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    from rebooking.backtest.anchor_refill import Refiller
+    from rebooking.backtest.generator import generate, write_csv
+    from rebooking.backtest.loader import read_csv
+    from rebooking.backtest.replay import replayed_cancellations
+
+    write_csv(generate(80, 4, days=400), tmp_path / "h.csv")
+    rows = read_csv(tmp_path / "h.csv", ZoneInfo("America/New_York")).rows
+    grouped: dict[str, list[Appt]] = {}
+    for a in rows:
+        grouped.setdefault(a.client, []).append(a)
+    histories = [anchors.build(c, appts, DEFAULTS) for c, appts in sorted(grouped.items())]
+    cancellations = replayed_cancellations(
+        rows, since=min(a.start for a in rows), end=max(a.start for a in rows)
+    )
+    refiller, offered = Refiller(histories), 0
+    for cancelled in sorted(cancellations.values(), key=lambda a: (a.known_at, a.id)):
+        now = cancelled.known_at
+        plain = anchors.refill(histories, cancelled, now, 3, rng=random.Random(1))
+        fast = refiller.offers(cancelled, now, 3, rng=random.Random(1))
+        for rule in anchors.RULES:
+            assert fast[rule] == plain[rule], (rule, cancelled.id)
+        assert len(fast["random"]) == len(plain["random"]) == len(set(fast["random"]))
+        assert cancelled.client not in fast["random"]
+        assert not any(h.future_booking(now) for h in histories if h.client in fast["random"])
+        offered += len(plain["fixed"])
+    assert offered > 100  # the history has cancellations with clients to offer them to
+
+
 def test_the_anchor_refill_offers_the_clients_it_predicts_nearest_the_slot():
     """Hand-computed: a Cut slot on day S, learnt of 2 days ahead; Cut is 42 days."""
     import random
