@@ -44,6 +44,10 @@ class Shape:
     at_checkout: float = 0.55  # share of bookings made at checkout of the previous visit
     lead_days: float = 14.0  # longest lead of the others
     provider_leaves: float = 0.0  # share of the stylists who leave halfway through
+    weekday_kept: float = 0.7  # chance a visit falls on the client's usual weekday
+    provider_kept: float = 0.85  # chance a visit is with the client's usual stylist
+    skip: float = 0.07  # chance of a skipped cycle (a gap twice the rhythm)
+    rebook_on_cancel: float = 0.75  # chance a cancelling client rebooks a few days later
 
 
 SHAPES = {
@@ -63,6 +67,15 @@ SHAPES = {
     # a rhythm-keeping salon that books nearly everything at checkout
     "prebooked": Shape(at_checkout=0.85, lead_days=21.0, interval_sigma=0.2,
                        spread=(0.03, 0.1), one_off=0.1, churn=0.02),
+    # Held out (never tuned on): looser habits all round, weekdays and stylists kept less often,
+    # more skipped cycles, fewer bookings at checkout, cancellations rebooked less
+    "habits": Shape(
+        names={"Cut": "cut", "Colour": "color", "Nails": "nails", "Brows": "brows",
+               "Lashes": "lashes", "Treatment": "facial"},
+        interval_sigma=0.3, spread=(0.06, 0.2), one_off=0.3, churn=0.06, at_checkout=0.35,
+        lead_days=10.0, provider_leaves=0.25, weekday_kept=0.45, provider_kept=0.65, skip=0.12,
+        rebook_on_cancel=0.5,
+    ),
 }  # fmt: skip
 
 
@@ -116,7 +129,7 @@ def generate(
             previous_end: datetime | None = None
             while when < end:
                 day = when.date()
-                if rng.random() > 0.7:  # not the usual day
+                if rng.random() > shape.weekday_kept:  # not the usual day
                     day += timedelta(days=rng.choice([-2, -1, 1, 2]))
                 else:
                     day += timedelta(days=(weekday - day.weekday() + 3) % 7 - 3)
@@ -127,7 +140,7 @@ def generate(
                 slot = datetime.combine(day, time(minute // 60, minute % 60))
                 if provider in leaving and slot >= halfway:  # their stylist has left
                     provider = rng.choice([p for p in PROVIDERS if p not in leaving])
-                who = provider if rng.random() < 0.85 else rng.choice(PROVIDERS)
+                who = provider if rng.random() < shape.provider_kept else rng.choice(PROVIDERS)
                 if previous_end is not None and rng.random() < shape.at_checkout:
                     booked = previous_end  # at checkout
                 else:
@@ -141,7 +154,7 @@ def generate(
                         status = CANCELLED if roll < 0.1 else LATE_CANCELLED
                         add(client, category, service, who, slot, status, booked)
                         notice = timedelta(days=2) if status == CANCELLED else timedelta(hours=6)
-                        if rng.random() < 0.75:  # rebooks when cancelling, a few days later
+                        if rng.random() < shape.rebook_on_cancel:  # rebooks a few days later
                             known = slot - notice
                             slot += timedelta(days=rng.randint(1, 10))
                             if slot < end:
@@ -157,7 +170,7 @@ def generate(
                 if one_off or rng.random() < churn:
                     break
                 gap = interval * max(0.3, rng.gauss(1, spread))
-                if rng.random() < 0.07:
+                if rng.random() < shape.skip:
                     gap *= 2  # a skipped cycle
                 interval *= 1 + drift
                 when = when + timedelta(days=gap)
