@@ -156,7 +156,8 @@ class RebookingSettingsForm(forms.ModelForm):
     INTERVALS_HELP = (
         "How often your clients come back for each category, read from those with two or more "
         "visits in it (starting from the interval above, which it moves away from as more "
-        "clients come back). SalonSync uses it for clients without a rhythm of their own yet. "
+        "clients come back, and keeps while it fits them as well as their own median gap). "
+        "SalonSync uses it for clients without a rhythm of their own yet. "
         "Give days to override it; leave empty to follow your clients."
     )
 
@@ -261,6 +262,11 @@ def category_line(category: CategoryInterval) -> str:
     """ "your clients come back every 49 days (default 56)" """
     if not category.clients:
         return f"no client has come back yet: every {category.default} days (default)"
+    if category.kept_default:
+        return (
+            f"your clients come back every {category.default} days, the default, which fits"
+            f" them as well as their median gap ({round(category.observed)} days) does"
+        )
     return (
         f"your clients come back every {round(category.learned)} days (default {category.default})"
     )

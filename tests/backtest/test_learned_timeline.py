@@ -27,20 +27,21 @@ ROWS = [
     _cut(1, "ada", 0),
     _cut(2, "ben", 0),
     _cut(3, "ada", 30),  # Ada's gap (30 days) is known from day 30
-    _cut(4, "ben", 60),  # Ben's (60) from day 60
+    _cut(4, "ben", 40),  # Ben's (40) from day 40
 ]
 
 
 def test_each_scan_knows_only_the_visits_before_it():
-    times = [T0 + timedelta(days=d, hours=1) for d in (29, 30, 59, 60)]
+    times = [T0 + timedelta(days=d, hours=1) for d in (29, 30, 39, 40)]
     timeline = LearnedTimeline(ROWS, RebookingSettings(), times)  # Cut's default: 42
     assert timeline.at(T0) == {"Cut": 42.0}  # before the first scan
     assert timeline.at(times[0])["Cut"] == 42.0  # day 29: nobody has come back
     # day 30: Ada alone, (30 + 10 x 42) / 11
     assert timeline.at(times[1])["Cut"] == pytest.approx(450 / 11)
     assert timeline.at(times[2] + timedelta(hours=5))["Cut"] == pytest.approx(450 / 11)
-    # day 60: Ada 30 and Ben 60, median 45: (2 x 45 + 420) / 12
-    assert timeline.at(times[3])["Cut"] == pytest.approx(42.5)
+    # day 40: Ada 30 and Ben 40, median 35, which fits both within a week (the default 42 fits
+    # Ben alone): (2 x 35 + 420) / 12
+    assert timeline.at(times[3])["Cut"] == pytest.approx(490 / 12)
 
 
 def test_override_wins_in_the_replay_too():

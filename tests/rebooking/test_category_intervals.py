@@ -11,8 +11,10 @@ from rebooking.category_intervals import (
     category_intervals,
     category_intervals_from,
     days_by_name,
+    default_fits,
     learned_days,
 )
+from rebooking.forms import category_line
 from rebooking.models import RebookingSettings
 from rebooking.rhythm_store import rhythms_refresh
 from rebooking.selectors import overdue_candidates
@@ -28,6 +30,24 @@ def test_learned_days_shrink_the_median_towards_the_default():
     assert learned_days([], 56) == 56.0  # nobody back yet: the default
     # the median, not the mean: one client back after a year moves nothing
     assert learned_days([30, 30, 365], 42) == pytest.approx((3 * 30 + 420) / 13)
+
+
+def test_the_default_stands_while_it_fits_the_clients_as_well_as_their_median():
+    settings = RebookingSettings()  # Cut 42
+    # Median 46; within 7 days of 42: 40, 44, 46, 47 (4); of 46: the same 4. The default stays.
+    (cut,) = category_intervals_from([("Cut", g) for g in (40, 44, 46, 47, 60)], ["Cut"], settings)
+    assert default_fits([40, 44, 46, 47, 60], 42)
+    assert (cut.kept_default, cut.learned, cut.observed) == (True, 42.0, 46)
+    assert category_line(cut) == (
+        "your clients come back every 42 days, the default, which fits them as well as their"
+        " median gap (46 days) does"
+    )
+    # Five clients at 30 days and one at 42: the default fits 1, the median (30) 5: learned,
+    # shrunk as ever: (6 x 30 + 10 x 42) / 16 = 37.5.
+    (cut,) = category_intervals_from([("Cut", g) for g in (30,) * 5 + (42,)], ["Cut"], settings)
+    assert (cut.kept_default, cut.learned) == (False, 37.5)
+    assert category_line(cut) == "your clients come back every 38 days (default 42)"
+    assert not default_fits([], 42)  # nobody back yet: nothing to fit (the default is used)
 
 
 def test_spellings_are_pooled_and_the_override_wins():
