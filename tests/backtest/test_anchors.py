@@ -106,20 +106,25 @@ def test_anchor_timing_takes_the_last_visit_provider_weekday_and_time():
     assert predicted["last3"][0].due == predicted["fixed"][0].due == T + timedelta(days=42)
 
 
-def test_the_incremental_scanner_flags_whom_the_plain_scan_flags(tmp_path):
-    """anchors.Scanner (the replay's) against anchors.scan (the rule as stated) at every daily
-    scan of a generated history: the same clients, in the same order, on the same days."""
+def _generated(tmp_path, clients: int, seed: int):
+    """A generated history of 400 days, read back as the replay reads it: (rows, histories)."""
     from zoneinfo import ZoneInfo
 
     from rebooking.backtest.generator import generate, write_csv
     from rebooking.backtest.loader import read_csv
 
-    write_csv(generate(60, 3, days=400), tmp_path / "h.csv")
+    write_csv(generate(clients, seed, days=400), tmp_path / "h.csv")
     rows = read_csv(tmp_path / "h.csv", ZoneInfo("America/New_York")).rows
     grouped: dict[str, list[Appt]] = {}
     for a in rows:
         grouped.setdefault(a.client, []).append(a)
-    histories = [anchors.build(c, appts, DEFAULTS) for c, appts in sorted(grouped.items())]
+    return rows, [anchors.build(c, appts, DEFAULTS) for c, appts in sorted(grouped.items())]
+
+
+def test_the_incremental_scanner_flags_whom_the_plain_scan_flags(tmp_path):
+    """anchors.Scanner (the replay's) against anchors.scan (the rule as stated) at every daily
+    scan of a generated history: the same clients, in the same order, on the same days."""
+    rows, histories = _generated(tmp_path, 60, 3)
     times = scan_times(min(a.start for a in rows), max(a.start for a in rows))
     for rule in anchors.RULES:
         scanner, flagged, contacts = anchors.Scanner(histories, rule), {}, 0
@@ -135,19 +140,11 @@ def test_the_incremental_refiller_offers_whom_the_plain_refill_offers(tmp_path):
     cancellation of a generated history: the same clients in the same order; the random floor
     draws as many free clients of the category."""
     import random
-    from zoneinfo import ZoneInfo
 
     from rebooking.backtest.anchor_refill import Refiller
-    from rebooking.backtest.generator import generate, write_csv
-    from rebooking.backtest.loader import read_csv
     from rebooking.backtest.replay import replayed_cancellations
 
-    write_csv(generate(80, 4, days=400), tmp_path / "h.csv")
-    rows = read_csv(tmp_path / "h.csv", ZoneInfo("America/New_York")).rows
-    grouped: dict[str, list[Appt]] = {}
-    for a in rows:
-        grouped.setdefault(a.client, []).append(a)
-    histories = [anchors.build(c, appts, DEFAULTS) for c, appts in sorted(grouped.items())]
+    rows, histories = _generated(tmp_path, 80, 4)
     cancellations = replayed_cancellations(
         rows, since=min(a.start for a in rows), end=max(a.start for a in rows)
     )
