@@ -75,8 +75,10 @@ def fitted(gaps: list[float], days: float) -> int:
 
 
 def default_fits(gaps: list[float], default: float) -> bool:
-    """Whether the named default fits at least as many of the clients' gaps as their median."""
-    return bool(gaps) and fitted(gaps, float(default)) >= fitted(gaps, statistics.median(gaps))
+    """Whether the named default fits some of the clients' gaps, and at least as many as their
+    median does (gaps too scattered for either to fit any say nothing: the learned value)."""
+    fits = fitted(gaps, float(default))
+    return fits > 0 and fits >= fitted(gaps, statistics.median(gaps))
 
 
 def category_intervals_from(

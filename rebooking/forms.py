@@ -262,10 +262,12 @@ def category_line(category: CategoryInterval) -> str:
     """ "your clients come back every 49 days (default 56)" """
     if not category.clients:
         return f"no client has come back yet: every {category.default} days (default)"
+    if category.kept_default and round(category.observed) == category.default:
+        return f"your clients come back every {category.default} days, as the default has it"
     if category.kept_default:
         return (
-            f"your clients come back every {category.default} days, the default, which fits"
-            f" them as well as their median gap ({round(category.observed)} days) does"
+            f"your clients come back every {category.default} days, the default, which fits as"
+            f" many of them as their median gap ({round(category.observed)} days) does"
         )
     return (
         f"your clients come back every {round(category.learned)} days (default {category.default})"

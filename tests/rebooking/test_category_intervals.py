@@ -39,7 +39,7 @@ def test_the_default_stands_while_it_fits_the_clients_as_well_as_their_median():
     assert default_fits([40, 44, 46, 47, 60], 42)
     assert (cut.kept_default, cut.learned, cut.observed) == (True, 42.0, 46)
     assert category_line(cut) == (
-        "your clients come back every 42 days, the default, which fits them as well as their"
+        "your clients come back every 42 days, the default, which fits as many of them as their"
         " median gap (46 days) does"
     )
     # Five clients at 30 days and one at 42: the default fits 1, the median (30) 5: learned,
@@ -48,6 +48,11 @@ def test_the_default_stands_while_it_fits_the_clients_as_well_as_their_median():
     assert (cut.kept_default, cut.learned) == (False, 37.5)
     assert category_line(cut) == "your clients come back every 38 days (default 42)"
     assert not default_fits([], 42)  # nobody back yet: nothing to fit (the default is used)
+    # Gaps too scattered for either to fit any (60 and 90; the median 75): the learned value.
+    assert not default_fits([60, 90], 28)
+    # The median on the default itself.
+    (cut,) = category_intervals_from([("Cut", g) for g in (40, 42, 44)], ["Cut"], settings)
+    assert category_line(cut) == "your clients come back every 42 days, as the default has it"
 
 
 def test_spellings_are_pooled_and_the_override_wins():
