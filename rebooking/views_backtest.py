@@ -95,6 +95,31 @@ def score_rows(summary: dict) -> list[dict]:
     return rows
 
 
+PREDICTIONS = (  # (key, path into a rule's timing scores): the next visit, beyond 3+ visits
+    ("short_history", ("under_3", "within_7_days")),
+    ("provider", ("same_provider",)),
+    ("weekday", ("same_weekday",)),
+    ("time_of_day", ("same_time_of_day",)),
+)
+
+
+def prediction_rows(summary: dict) -> list[dict]:
+    """One row per rule for the next-visit table: on time for clients with fewer than 3 visits,
+    and the share of next visits with the stylist, weekday and time of day it expected."""
+    rules = summary.get("rules") or {}
+    return [
+        {
+            "rule": rule,
+            "label": label,
+            **{
+                key: _percent(_dig((rules.get(rule) or {}).get("timing") or {}, path))
+                for key, path in PREDICTIONS
+            },
+        }
+        for rule, label in RULE_LABELS.items()
+    ]
+
+
 def chart_geometry(summary: dict, *, width: int = 720) -> dict:
     """Horizontal bars, one group per measure, one bar per rule (no JS)."""
     rules = summary.get("rules") or {}
@@ -198,6 +223,7 @@ class BacktestView(SalonAccessMixin, TemplateView):
             rows = settings_rows(run, rebooking_settings_get(salon=self.salon))
             context.update(
                 rows=score_rows(run.summary),
+                predictions=prediction_rows(run.summary),
                 refill_floor=_percent(
                     _dig(run.summary, ("baselines", "refill_random", "precision_at_3"))
                 ),

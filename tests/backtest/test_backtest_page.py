@@ -169,6 +169,13 @@ def test_the_task_scores_the_last_12_months_and_the_best_values_can_be_applied(
     assert 'data-testid="anchor-rules"' in body and "no daily limit" in body
     assert 'data-testid="refill-floor"' in body and "picked at random" in body
     assert 'data-testid="apply-settings"' in body
+    # The next visit's other figures, each rule's from the same summary.
+    assert 'data-testid="prediction-table"' in body
+    for rule in ("engine", "fixed", "last3"):
+        timing = rules[rule]["timing"]
+        row = body.split(f'data-testid="prediction-{rule}"')[1].split("</tr>")[0]
+        for share in (timing["under_3"]["within_7_days"], timing["same_provider"]):
+            assert f"{round(share * 100)}%" in row, (rule, row)
 
     response = client.post(apply_url(run), follow=True)
     assert "Rebooking settings updated" in response.content.decode()
@@ -182,6 +189,31 @@ def test_the_task_scores_the_last_12_months_and_the_best_values_can_be_applied(
     body = client.post(apply_url(run), follow=True).content.decode()
     assert "already the ones in use" in body
     assert 'data-testid="best-is-current"' in body
+
+
+def test_prediction_rows_read_each_rules_next_visit_figures():
+    from rebooking.views_backtest import prediction_rows
+
+    summary = {
+        "rules": {
+            "engine": {
+                "timing": {
+                    "under_3": {"within_7_days": 0.5012},
+                    "same_provider": 0.887,
+                    "same_weekday": 0.9649,
+                    "same_time_of_day": 0.926,
+                }
+            },
+            "fixed": {"timing": {"under_3": {"within_7_days": None}, "same_provider": 0.838}},
+        }
+    }
+    engine, fixed, last3 = prediction_rows(summary)
+    assert engine == {
+        "rule": "engine", "label": "SalonSync engine (your settings)", "short_history": 50,
+        "provider": 89, "weekday": 96, "time_of_day": 93,
+    }  # fmt: skip
+    assert (fixed["short_history"], fixed["provider"], fixed["weekday"]) == (None, 84, None)
+    assert last3["rule"] == "last3" and last3["provider"] is None  # no scores: a dash
 
 
 def _engine(candidate: dict) -> dict:

@@ -46,6 +46,10 @@ def test_owner_runs_the_backtest_and_applies_the_best_settings(live_server, page
     table = page.locator("[data-testid=scores-table]")
     for rule in ("engine", "fixed", "last3"):
         assert "%" in table.locator(f"[data-testid=rule-{rule}]").inner_text()
+    predictions = page.locator("[data-testid=prediction-table]")
+    assert predictions.is_visible()
+    assert "Same stylist" in predictions.locator("thead").inner_text()
+    assert "%" in predictions.locator("[data-testid=prediction-engine]").inner_text()
     chart = page.locator("[data-testid=backtest-chart]")
     assert chart.is_visible()
     assert chart.get_attribute("role") == "img"
