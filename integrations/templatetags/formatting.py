@@ -2,8 +2,8 @@
 
 Registered as template builtins (settings TEMPLATES), so no template needs ``{% load %}``:
 ``{{ s.revenue|money:salon.currency }}``, ``{{ run.period_start|day }}``,
-``{{ integration.last_sync_at|moment }}``. Dates are shown in the active time zone, which the
-salon's pages set to the salon's (integrations.salon_timezone).
+``{{ integration.last_sync_at|moment }}``, ``{{ r.refill|percent }}``. Dates are shown in the
+active time zone, which the salon's pages set to the salon's (integrations.salon_timezone).
 """
 
 from __future__ import annotations
@@ -32,3 +32,9 @@ def day(value) -> str:
 def moment(value) -> str:
     """A date-time in the active zone as settings.DATETIME_FORMAT ("Tue, Mar 4, 2026, 2:30 PM")."""
     return format_moment(value)
+
+
+@register.filter
+def percent(value) -> str:
+    """A whole percentage ("45%"), or "—" when there is none (not enough history to tell)."""
+    return "—" if value is None else f"{value}%"

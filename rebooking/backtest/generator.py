@@ -67,7 +67,8 @@ SHAPES = {
     # a rhythm-keeping salon that books nearly everything at checkout
     "prebooked": Shape(at_checkout=0.85, lead_days=21.0, interval_sigma=0.2,
                        spread=(0.03, 0.1), one_off=0.1, churn=0.02),
-    # Held out (never tuned on): looser habits all round, weekdays and stylists kept less often,
+    # Added as a held-out shape (issue 20); the default-fits rule of category_intervals.py was
+    # chosen after seeing it. Looser habits all round, weekdays and stylists kept less often,
     # more skipped cycles, fewer bookings at checkout, cancellations rebooked less
     "habits": Shape(
         names={"Cut": "cut", "Colour": "color", "Nails": "nails", "Brows": "brows",

@@ -1,4 +1,4 @@
-"""The generated shapes differ where issue 20 says histories differ: the held-out "habits" shape
+"""The generated shapes differ where issue 20 says histories differ: the "habits" shape
 keeps weekdays and stylists less often than "steady", whose stream the new knobs left as it
 was."""
 
@@ -20,7 +20,7 @@ def _kept(rows, key) -> float:
     return kept / sum(len(values) for values in by_client.values())
 
 
-def test_the_held_out_shape_has_looser_habits_than_steady():
+def test_the_habits_shape_has_looser_habits_than_steady():
     steady = generate(300, 2, shape=SHAPES["steady"])
     habits = generate(300, 2, shape=SHAPES["habits"])
     weekday = lambda r: r["start"].weekday()  # noqa: E731

@@ -50,6 +50,13 @@ def test_money_filter_is_a_builtin():
     assert html == "€40.00"
 
 
+def test_percent_filter_is_a_builtin_with_a_dash_for_none():
+    rendered = Template("{{ a|percent }} {{ b|percent }} {{ c|percent }}").render(
+        Context({"a": 45, "b": None, "c": 0})
+    )
+    assert rendered == "45% — 0%"
+
+
 def test_suggestion_card_figures_and_api_show_the_salon_currency(owner_client, salon):
     salon.currency = "EUR"
     salon.save()
